@@ -1,0 +1,17 @@
+/** What a command may touch of the outside world: output streams and whether stderr is a terminal. */
+export interface CliIo {
+  stdout(text: string): void;
+  stderr(text: string): void;
+  /** True when progress may be drawn as a bar (stderr is a terminal and not CI). */
+  interactive: boolean;
+}
+
+export const processIo: CliIo = {
+  stdout: (text) => process.stdout.write(text),
+  stderr: (text) => process.stderr.write(text),
+  interactive: Boolean(process.stderr.isTTY) && !process.env['CI'],
+};
+
+export function printJson(io: CliIo, value: unknown): void {
+  io.stdout(JSON.stringify(value, null, 2) + '\n');
+}
