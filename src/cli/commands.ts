@@ -2,9 +2,25 @@
 import type { Command } from 'commander';
 import type { CliIo } from './io.js';
 import { registerRss } from './rss.js';
+import { registerEval } from './eval.js';
+import { registerTrain } from './train.js';
+import { registerSolve } from './solve.js';
+import { registerApproximate } from './approximate.js';
+import { registerPrune } from './prune.js';
+import { registerVerify } from './verify.js';
+import { registerExport } from './export.js';
+import { registerBound } from './bound.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 export const COMMANDS: RegisterCommand[] = [
   registerRss,
+  registerEval,
+  registerTrain,
+  registerSolve,
+  registerApproximate,
+  registerPrune,
+  registerVerify,
+  registerExport,
+  registerBound,
 ];

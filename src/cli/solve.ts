@@ -1,0 +1,62 @@
+/**
+ * `lottery solve`: one subset-sum instance from the command line — which of the values to add so the
+ * sum comes closest to the target (or uses the fewest values within the tolerance), with the exact
+ * solver, the brute-force oracle or the paper's MIP (HiGHS).
+ */
+import type { Command } from 'commander';
+import { solveWithMethod, SOLVE_METHODS, type SolveMethod } from '../subsetsum/solve.js';
+import { MAX_SAMPLE_COUNT, OBJECTIVES, type Objective } from '../subsetsum/types.js';
+import type { RegisterCommand } from './commands.js';
+import { printJson, type CliIo } from './io.js';
+import { parseChoice, parseNumber, parseNumberList } from './parse.js';
+
+interface SolveFlags {
+  values: string;
+  target: string;
+  tolerance: string;
+  objective: string;
+  method: string;
+  json?: boolean;
+}
+
+const EXAMPLE = 'lottery solve --values 0.3,-0.2,0.71 --target 0.5 --tolerance 0.01';
+
+export const registerSolve: RegisterCommand = (program: Command, io: CliIo) => {
+  program
+    .command('solve')
+    .description('Solve one subset-sum instance: the subset of --values whose sum is closest to --target (or the fewest values within --tolerance).')
+    .requiredOption('--values <list>', `comma-separated numbers a_1..a_n, 1 ≤ n ≤ ${MAX_SAMPLE_COUNT}`)
+    .requiredOption('--target <number>', 'the target z')
+    .option('--tolerance <number>', 'tolerance ε > 0', '0.01')
+    .option('--objective <name>', `${OBJECTIVES.join(' | ')}: least error, or fewest values within ε then least error`, 'closest')
+    .option('--method <name>', `${SOLVE_METHODS.join(' | ')}: exact solver, all 2^n subsets (n ≤ 20), or HiGHS MIP (closest, 1 % gap)`, 'exact')
+    .option('--json', 'print { indices, sum, error, withinTolerance } as JSON (plus status for --method mip)')
+    .addHelpText('after', `\nExample:\n  ${EXAMPLE} --objective sparsest --json\n`)
+    .action((flags: SolveFlags) => runSolve(flags, io));
+};
+
+async function runSolve(flags: SolveFlags, io: CliIo): Promise<void> {
+  const values = parseNumberList('--values', flags.values, {}, MAX_SAMPLE_COUNT);
+  const target = parseNumber('--target', flags.target);
+  const tolerance = parseNumber('--tolerance', flags.tolerance, { above: 0 });
+  const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
+  const method = parseChoice<SolveMethod>('--method', flags.method, SOLVE_METHODS);
+  const result = await solveWithMethod({ values, target, tolerance }, objective, method);
+  const { indices, sum, error, withinTolerance } = result;
+  if (flags.json) {
+    printJson(io, result.status === undefined ? { indices, sum, error, withinTolerance } : { indices, sum, error, withinTolerance, status: result.status });
+    return;
+  }
+  const chosen = indices.length === 0 ? '(none: the empty sum)' : indices.map((i) => `${i} (${values[i]})`).join(', ');
+  io.stdout(
+    [
+      `indices:          ${chosen}`,
+      `values used:      ${indices.length} of ${values.length}`,
+      `sum:              ${sum}`,
+      `error:            ${error}   (|target − sum|, target ${target})`,
+      `withinTolerance:  ${withinTolerance}   (tolerance ${tolerance})`,
+      ...(result.status === undefined ? [] : [`HiGHS status:     ${result.status}`]),
+      '',
+    ].join('\n'),
+  );
+}

@@ -1,0 +1,258 @@
+/**
+ * Solves many independent instances (CSR batch) with the exact solvers, in the calling thread or on a
+ * pool of worker threads sharing the batch through SharedArrayBuffers. Each instance is solved on its
+ * own by the same code, so the output is bit-identical whatever the worker count or chunking.
+ */
+import { availableParallelism } from 'node:os';
+import { Worker } from 'node:worker_threads';
+import { InputError, RunError } from '../core/errors.js';
+import { closestKernel } from './closest.js';
+import { sparsestKernel } from './sparsest.js';
+import { MAX_SAMPLE_COUNT, type BatchOptions, type Objective, type SubsetSumBatch, type SubsetSumBatchResult } from './types.js';
+import { validateBatch } from './validate.js';
+
+/** Instances [start, end) of a batch. */
+export interface BatchRange {
+  start: number;
+  end: number;
+}
+
+/** Where solved instances are written: arrays of the full batch's shape. */
+export interface BatchOutput {
+  selected: Uint8Array;
+  sums: Float64Array;
+  errors: Float64Array;
+}
+
+/** Largest chunk of instances handed to a worker at a time (smaller for small batches, for balance). */
+const MAX_CHUNK = 2000;
+const FLAGS = new Uint8Array(MAX_SAMPLE_COUNT);
+
+/**
+ * Solves instances [start, end) of an already validated batch into `out`; returns how many have
+ * error > tolerance. Sums are canonical (ascending index order).
+ */
+export function solveBatchInto(
+  batch: SubsetSumBatch,
+  start: number,
+  end: number,
+  out: BatchOutput,
+): number {
+  const { values, offsets, targets, tolerance } = batch;
+  const sparse = batch.objective === 'sparsest';
+  const { selected, sums, errors } = out;
+  const flags = FLAGS;
+  let outside = 0;
+  for (let i = start; i < end; i++) {
+    const offset = offsets[i]!;
+    const n = offsets[i + 1]! - offset;
+    const target = targets[i]!;
+    if (sparse) sparsestKernel(values, offset, n, target, tolerance, flags);
+    else closestKernel(values, offset, n, target, flags);
+    let sum = 0;
+    for (let t = 0; t < n; t++) {
+      const f = flags[t]!;
+      selected[offset + t] = f;
+      if (f !== 0) sum += values[offset + t]!;
+    }
+    const error = Math.abs(target - sum);
+    sums[i] = sum;
+    errors[i] = error;
+    if (error > tolerance) outside++;
+  }
+  return outside;
+}
+
+function checkRange(range: BatchRange, count: number): void {
+  const { start, end } = range;
+  if (!Number.isInteger(start) || !Number.isInteger(end) || start < 0 || end > count || start > end) {
+    throw new InputError(`range: expected integers 0 ≤ start ≤ end ≤ ${count}, got [${start}, ${end})`);
+  }
+}
+
+/**
+ * Solves a batch (or instances [range.start, range.end) of it) in the calling thread. The output arrays
+ * have the whole batch's shape; outsideToleranceCount counts the solved range only.
+ */
+export function solveBatchSync(batch: SubsetSumBatch, range?: BatchRange): SubsetSumBatchResult {
+  validateBatch(batch);
+  const count = batch.targets.length;
+  const { start, end } = range ?? { start: 0, end: count };
+  checkRange({ start, end }, count);
+  const out: BatchOutput = {
+    selected: new Uint8Array(batch.values.length),
+    sums: new Float64Array(count),
+    errors: new Float64Array(count),
+  };
+  const outsideToleranceCount = solveBatchInto(batch, start, end, out);
+  return { ...out, outsideToleranceCount };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Worker pool
+
+/** Message from the main thread to a worker: solve chunks of this batch until none is left. */
+export interface WorkerJob {
+  job: number;
+  values: Float64Array;
+  offsets: Uint32Array;
+  targets: Float64Array;
+  tolerance: number;
+  objective: Objective;
+  selected: Uint8Array;
+  sums: Float64Array;
+  errors: Float64Array;
+  /** nextChunk[0]: index of the next chunk to claim (Atomics.add). */
+  nextChunk: Int32Array;
+  chunkSize: number;
+}
+
+/** Messages from a worker. */
+export type WorkerReply =
+  | { job: number; kind: 'chunk'; instances: number; outside: number }
+  | { job: number; kind: 'idle' }
+  | { job: number; kind: 'error'; message: string };
+
+let pool: Worker[] = [];
+let jobCounter = 0;
+let queue: Promise<unknown> = Promise.resolve();
+
+function workerUrl(): URL {
+  return new URL('./batchWorker.js', import.meta.url);
+}
+
+function poolOf(size: number): Worker[] {
+  while (pool.length < size) {
+    const worker = new Worker(workerUrl());
+    worker.unref();
+    pool.push(worker);
+  }
+  return pool.slice(0, size);
+}
+
+/** Terminates the worker pool (it is re-created on demand). Idle workers never keep the process alive. */
+export async function closeSolverPool(): Promise<void> {
+  const workers = pool;
+  pool = [];
+  await Promise.all(workers.map((worker) => worker.terminate()));
+}
+
+function sharedCopy<T extends Float64Array | Uint32Array>(array: T, make: (buffer: SharedArrayBuffer) => T): T {
+  if (array.buffer instanceof SharedArrayBuffer) return array;
+  const copy = make(new SharedArrayBuffer(array.byteLength));
+  copy.set(array);
+  return copy;
+}
+
+function checkWorkers(workers: number): void {
+  if (!Number.isInteger(workers) || workers < 1) throw new InputError(`workers: expected an integer ≥ 1, got ${workers}`);
+}
+
+/**
+ * Solves every instance of the batch, on `options.workers` threads (default: all cores; 1 = this
+ * thread). Progress is reported as chunks finish. Validates the batch first (InputError).
+ */
+export function solveBatch(batch: SubsetSumBatch, options: BatchOptions = {}): Promise<SubsetSumBatchResult> {
+  validateBatch(batch);
+  const workers = options.workers ?? availableParallelism();
+  checkWorkers(workers);
+  const run = queue.then(() => runBatch(batch, workers, options.onProgress));
+  queue = run.catch(() => undefined);
+  return run;
+}
+
+async function runBatch(batch: SubsetSumBatch, workers: number, onProgress?: (done: number, total: number) => void): Promise<SubsetSumBatchResult> {
+  const count = batch.targets.length;
+  const chunkSize = Math.min(MAX_CHUNK, Math.max(64, Math.ceil(count / (8 * workers))));
+  const chunkCount = Math.ceil(count / chunkSize);
+  if (workers === 1 || chunkCount <= 1) return runInThisThread(batch, chunkSize, onProgress);
+
+  const selected = new Uint8Array(new SharedArrayBuffer(batch.values.length));
+  const sums = new Float64Array(new SharedArrayBuffer(8 * count));
+  const errors = new Float64Array(new SharedArrayBuffer(8 * count));
+  const job = ++jobCounter;
+  const message: WorkerJob = {
+    job,
+    values: sharedCopy(batch.values, (b) => new Float64Array(b)),
+    offsets: sharedCopy(batch.offsets, (b) => new Uint32Array(b)),
+    targets: sharedCopy(batch.targets, (b) => new Float64Array(b)),
+    tolerance: batch.tolerance,
+    objective: batch.objective,
+    selected,
+    sums,
+    errors,
+    nextChunk: new Int32Array(new SharedArrayBuffer(4)),
+    chunkSize,
+  };
+  const team = poolOf(Math.min(workers, chunkCount));
+  let outsideToleranceCount = 0;
+  let done = 0;
+  await new Promise<void>((resolve, reject) => {
+    let idle = 0;
+    let settled = false;
+    const cleanup = (): void => {
+      for (const worker of team) {
+        worker.off('message', onMessage);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        worker.unref();
+      }
+    };
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      void closeSolverPool();
+      reject(error instanceof Error ? error : new RunError(String(error)));
+    };
+    const onMessage = (reply: WorkerReply): void => {
+      if (reply.job !== job || settled) return;
+      if (reply.kind === 'chunk') {
+        done += reply.instances;
+        outsideToleranceCount += reply.outside;
+        try {
+          onProgress?.(done, count);
+        } catch (error) {
+          fail(error);
+        }
+      } else if (reply.kind === 'idle') {
+        if (++idle === team.length) {
+          settled = true;
+          cleanup();
+          resolve();
+        }
+      } else {
+        fail(new RunError(`subset-sum worker failed: ${reply.message}`));
+      }
+    };
+    const onError = (error: Error): void => fail(new RunError(`subset-sum worker failed: ${error.message}`));
+    const onExit = (code: number): void => fail(new RunError(`subset-sum worker exited with code ${code}`));
+    for (const worker of team) {
+      worker.ref(); // keep the process alive while this batch runs
+      worker.on('message', onMessage);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      worker.postMessage(message);
+    }
+  });
+  // Plain (non-shared) copies: callers get ordinary typed arrays.
+  return { selected: selected.slice(), sums: sums.slice(), errors: errors.slice(), outsideToleranceCount };
+}
+
+async function runInThisThread(batch: SubsetSumBatch, chunkSize: number, onProgress?: (done: number, total: number) => void): Promise<SubsetSumBatchResult> {
+  const count = batch.targets.length;
+  const out: BatchOutput = {
+    selected: new Uint8Array(batch.values.length),
+    sums: new Float64Array(count),
+    errors: new Float64Array(count),
+  };
+  let outsideToleranceCount = 0;
+  for (let start = 0; start < count; start += chunkSize) {
+    const end = Math.min(count, start + chunkSize);
+    outsideToleranceCount += solveBatchInto(batch, start, end, out);
+    onProgress?.(end, count);
+    if (end < count) await new Promise<void>((resolve) => setImmediate(resolve)); // let timers (progress bars) run
+  }
+  if (count === 0) onProgress?.(0, 0);
+  return { ...out, outsideToleranceCount };
+}

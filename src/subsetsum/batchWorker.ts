@@ -1,0 +1,29 @@
+/**
+ * Worker thread of the batch solver pool: for each job, claims chunks of instances from a shared counter
+ * (Atomics.add) and solves them into the shared output arrays, reporting each chunk, then 'idle'.
+ */
+import { parentPort } from 'node:worker_threads';
+import { solveBatchInto, type WorkerJob, type WorkerReply } from './batch.js';
+
+const port = parentPort;
+if (!port) throw new Error('batchWorker.js must run as a worker thread');
+
+port.on('message', (job: WorkerJob) => {
+  const count = job.targets.length;
+  const batch = { values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective };
+  const out = { selected: job.selected, sums: job.sums, errors: job.errors };
+  try {
+    for (;;) {
+      const chunk = Atomics.add(job.nextChunk, 0, 1);
+      const start = chunk * job.chunkSize;
+      if (start >= count) break;
+      const end = Math.min(count, start + job.chunkSize);
+      const outside = solveBatchInto(batch, start, end, out);
+      port.postMessage({ job: job.job, kind: 'chunk', instances: end - start, outside } satisfies WorkerReply);
+    }
+    port.postMessage({ job: job.job, kind: 'idle' } satisfies WorkerReply);
+  } catch (error) {
+    const message = error instanceof Error ? (error.stack ?? error.message) : String(error);
+    port.postMessage({ job: job.job, kind: 'error', message } satisfies WorkerReply);
+  }
+});
