@@ -1,0 +1,73 @@
+/** `lottery eval`: loads a model file (safetensors or ONNX) and reports its accuracy and loss on MNIST. */
+import type { Command } from 'commander';
+import { loadModel } from '../io/modelFile.js';
+import { loadMnist, type MnistSplit } from '../io/mnist.js';
+import { evaluate } from '../nn/evaluate.js';
+import { parameterCount, type Preprocess } from '../nn/network.js';
+import type { RegisterCommand } from './commands.js';
+import { printJson, type CliIo } from './io.js';
+import { parseChoice } from './parse.js';
+
+interface EvalFlags {
+  model: string;
+  arch?: string;
+  preprocess?: string;
+  split: string;
+  json?: boolean;
+}
+
+export const registerEval: RegisterCommand = (program: Command, io: CliIo) => {
+  program
+    .command('eval')
+    .description('Accuracy, loss and per-class accuracy of a model on the MNIST test set (10,000 images).')
+    .requiredOption('--model <file>', 'model file: .safetensors (ours or a PyTorch state_dict) or .onnx')
+    .option('--arch <name>', 'architecture for PyTorch files without our metadata: fc2, fc4, lenet5, mlp:784-…-10 (required for conv nets)')
+    .option('--preprocess <kind>', 'input preprocessing, overriding the file: pixels (x/255) or standard ((x/255 − 0.1307)/0.3081); default: as recorded, else pixels')
+    .option('--split <split>', 'MNIST split: test or train', 'test')
+    .option('--json', 'print the result as JSON: accuracy, loss, params, perClassAccuracy, count, preprocess, seconds')
+    .addHelpText(
+      'after',
+      `
+Example:
+  lottery eval --model runs/fc2/model.safetensors
+  lottery eval --model lenet.safetensors --arch lenet5 --preprocess standard --json
+
+Accuracy and per-class accuracy are fractions in [0, 1]; loss is the mean cross-entropy (natural log).
+"seconds" is the time of the evaluation itself (the forward pass over the split), without loading.`,
+    )
+    .action((flags: EvalFlags) => {
+      const preprocess = flags.preprocess !== undefined ? parseChoice<Preprocess>('--preprocess', flags.preprocess, ['pixels', 'standard']) : undefined;
+      const split = parseChoice<MnistSplit>('--split', flags.split, ['test', 'train']);
+      const network = loadModel(flags.model, {
+        ...(flags.arch !== undefined ? { arch: flags.arch } : {}),
+        ...(preprocess !== undefined ? { preprocess } : {}),
+      });
+      const set = loadMnist(split);
+      const effective: Preprocess = preprocess ?? network.preprocess ?? 'pixels';
+      const started = performance.now();
+      const result = evaluate(network, set, { preprocess: effective });
+      const seconds = (performance.now() - started) / 1000;
+      if (flags.json) {
+        printJson(io, {
+          accuracy: result.accuracy,
+          loss: result.loss,
+          params: result.params,
+          perClassAccuracy: result.perClassAccuracy,
+          count: result.count,
+          preprocess: effective,
+          seconds: Number(seconds.toFixed(3)),
+        });
+        return;
+      }
+      const lines = [
+        `model       ${flags.model}${network.arch !== undefined ? ` (${network.arch})` : ''}`,
+        `parameters  ${parameterCount(network).toLocaleString('en-US')}`,
+        `data        MNIST ${split}, ${result.count} images, preprocess ${effective}`,
+        `accuracy    ${result.accuracy.toFixed(4)} (${result.correct}/${result.count})`,
+        `loss        ${result.loss.toFixed(4)} (mean cross-entropy)`,
+        `per class   ${result.perClassAccuracy.map((a, c) => `${c}: ${a.toFixed(4)}`).join('  ')}`,
+        `time        ${seconds.toFixed(2)} s`,
+      ];
+      io.stdout(lines.join('\n') + '\n');
+    });
+};
