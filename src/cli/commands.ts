@@ -10,6 +10,7 @@ import { registerPrune } from './prune.js';
 import { registerVerify } from './verify.js';
 import { registerExport } from './export.js';
 import { registerBound } from './bound.js';
+import { registerDemo } from './demo.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
@@ -23,4 +24,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerVerify,
   registerExport,
   registerBound,
+  registerDemo,
 ];

@@ -1,0 +1,98 @@
+/**
+ * Benchmark of Theorem 1 for real: prune a trained 784-500-10 target (default /tmp/targets/fc2.safetensors) at a
+ * tolerance that keeps its accuracy, write and re-read the ticket, and verify it on the 10,000 MNIST test images
+ * (+ ball points and the adversarial search), on 2 worker threads. Goals: prune ≤ 20 s, verify on the test
+ * images ≤ 10 s, peak memory ≤ 2 GiB. Prints the figures (timings are the machine's, shared with other jobs).
+ * Run: node dist/bench/tickets.bench.js [--target FILE] [--tolerance ε (default 1)] [--samples n] [--workers 2] [--seed 1]
+ */
+import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadMnist, preprocessImages } from '../src/io/mnist.js';
+import { loadModel } from '../src/io/modelFile.js';
+import { fileSha256, loadTicket, saveTicket } from '../src/io/ticketFile.js';
+import { parameterCount } from '../src/nn/network.js';
+import { closeSolverPool, solveBatch } from '../src/subsetsum/batch.js';
+import { createEvaluator } from '../src/tickets/evaluator.js';
+import { pruneTheorem1 } from '../src/tickets/prune.js';
+import { verifyTicket } from '../src/tickets/verify.js';
+
+function option(name: string, fallback: string): string {
+  const at = process.argv.indexOf(`--${name}`);
+  return at < 0 ? fallback : process.argv[at + 1]!;
+}
+
+const targetFile = option('target', '/tmp/targets/fc2.safetensors');
+const tolerance = Number(option('tolerance', '1'));
+const samples = option('samples', '');
+const workers = Number(option('workers', '2'));
+const seed = Number(option('seed', '1'));
+const objective = option('objective', 'sparsest') as 'sparsest' | 'closest';
+
+const network = loadModel(targetFile);
+const sha256 = fileSha256(readFileSync(targetFile));
+const cpu0 = process.cpuUsage();
+const t0 = performance.now();
+const result = await pruneTheorem1(
+  network,
+  { tolerance, seed, objective, targetSha256: sha256, ...(samples !== '' ? { sampleCounts: samples.split(',').map(Number) } : {}) },
+  (batch) => solveBatch(batch, { workers }),
+);
+const pruneSeconds = (performance.now() - t0) / 1000;
+const pruneCpu = process.cpuUsage(cpu0);
+await closeSolverPool();
+const folder = mkdtempSync(join(tmpdir(), 'lottery-bench-'));
+const ticketPath = join(folder, 'fc2.ticket.safetensors');
+saveTicket(ticketPath, result.ticket);
+const ticketBytes = readFileSync(ticketPath).length;
+const ticket = loadTicket(ticketPath);
+
+const mnist = loadMnist('test');
+const data = { inputs: preprocessImages(mnist.images, network.preprocess ?? 'pixels'), labels: mnist.labels, count: mnist.count };
+const cpu1 = process.cpuUsage();
+const evaluator = createEvaluator(network, ticket, workers);
+const report = await verifyTicket(network, ticket, data, evaluator, { now: () => performance.now() });
+const verifyCpu = process.cpuUsage(cpu1);
+await evaluator.close();
+rmSync(folder, { recursive: true, force: true });
+
+const peakMiB = process.resourceUsage().maxRSS / 1024;
+const kept = result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
+const figures = {
+  target: targetFile,
+  targetParams: parameterCount(network),
+  tolerance,
+  objective,
+  sampleCounts: result.ticket.meta.stages.map((s) => s.sampleCount),
+  entryTolerances: result.ticket.meta.stages.map((s) => s.entryTolerance),
+  layerScales: result.ticket.meta.stages.map((s) => s.scale),
+  outputScale: result.ticket.meta.outputScale,
+  randomParams: report.randomParams,
+  randomBlockParams: report.randomBlockParams,
+  keptParams: kept,
+  outsideTolerance: result.stages.reduce((s, r) => s + r.outsideTolerance, 0),
+  certifiedBound: report.certifiedBound,
+  certifiedBoundNormalised: report.certifiedBoundNormalised,
+  dataError: report.dataError,
+  ballError: report.ballError,
+  adversarialError: report.adversarialError,
+  targetAccuracy: report.targetAccuracy,
+  ticketAccuracy: report.ticketAccuracy,
+  argmaxAgreement: report.argmaxAgreement,
+  ticketFileBytes: ticketBytes,
+  workers,
+  pruneSeconds,
+  verifyMnistSeconds: report.phaseSeconds.data,
+  verifySeconds: report.seconds,
+  verifyPhaseSeconds: report.phaseSeconds,
+  /** CPU seconds of all threads (the machine may be shared: wall ≈ CPU / workers when cores are free). */
+  pruneCpuSeconds: (pruneCpu.user + pruneCpu.system) / 1e6,
+  verifyCpuSeconds: (verifyCpu.user + verifyCpu.system) / 1e6,
+  peakMemoryMiB: peakMiB,
+  goals: { pruneSeconds: 20, verifyMnistSeconds: 10, peakMemoryMiB: 2048 },
+};
+console.log(JSON.stringify(figures, null, 2));
+console.log(
+  `\nprune ${pruneSeconds.toFixed(1)} s (goal ≤ 20), verify on 10,000 test images ${report.phaseSeconds.data.toFixed(1)} s (goal ≤ 10; whole verify ${report.seconds.toFixed(1)} s), ` +
+    `peak memory ${peakMiB.toFixed(0)} MiB (goal ≤ 2048), ε = ${tolerance}: accuracy target ${(100 * report.targetAccuracy!).toFixed(2)} %, ticket ${(100 * report.ticketAccuracy!).toFixed(2)} %`,
+);

@@ -1,0 +1,149 @@
+/**
+ * `lottery bound`: sizes side by side for a target and tolerance, without pruning — Theorem 1's n and width
+ * formula, the random network it implies (dense and block-structured), the Malach-style single-product baseline's
+ * measured width, the counting lower bound — and with --search, the smallest n whose ticket meets the tolerance.
+ */
+import type { Command } from 'commander';
+import { InputError } from '../core/errors.js';
+import { parameterCount } from '../nn/network.js';
+import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
+import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
+import { practicalSampleCount } from '../tickets/bounds.js';
+import { planPrune, pruneTheorem1 } from '../tickets/prune.js';
+import { sizeReport, type SizeReport } from '../tickets/sizes.js';
+import type { RegisterCommand } from './commands.js';
+import { printJson, type CliIo } from './io.js';
+import { parseChoice, parseNumber } from './parse.js';
+import { humanSizes, loadTarget, parseDistribution, planOptionsFromFlags, requiredFlag } from './prune.js';
+
+interface BoundFlags {
+  target?: string;
+  arch?: string;
+  preprocess?: string;
+  tolerance?: string;
+  samples?: string;
+  failureProbability?: string;
+  inputDomain?: string;
+  inputRadius?: string;
+  distribution: string;
+  objective: string;
+  seed: string;
+  malachSample: string;
+  search?: boolean;
+  searchMax: string;
+  workers?: string;
+  json?: boolean;
+}
+
+export interface SearchRow {
+  sampleCount: number;
+  outsideTolerance: number;
+  certifiedBoundNormalised: number;
+  keptParams: number;
+  works: boolean;
+  seconds: number;
+}
+
+const EXAMPLE = 'lottery bound --target fc2.safetensors --tolerance 0.5';
+
+export const registerBound: RegisterCommand = (program: Command, io: CliIo) => {
+  program
+    .command('bound')
+    .description("Sizes for Theorem 1 (formula and block structure), the Malach-style single-product baseline and the Ω(d² log(1/ε)) lower bound; --search finds the smallest n that works.")
+    .option('--target <file>', 'target network')
+    .option('--tolerance <ε>', 'ε in the normalised domain, as for `lottery prune`')
+    .option('--samples <n>', 'n to size the network at (default ⌈log2(1/ε′)⌉ + 6 per layer)')
+    .option('--failure-probability <δ>', "δ for Theorem 1's n formula and the analytic Malach width", '0.01')
+    .option('--input-domain <domain>', 'nonnegative or any (default from the target preprocessing)')
+    .option('--input-radius <R>', 'guarantee for ‖x‖ ≤ R')
+    .option('--distribution <name>', 'random weights: uniform, normal, log-uniform', 'uniform')
+    .option('--objective <name>', 'for --search: sparsest or closest', 'sparsest')
+    .option('--seed <seed>', 'seed of the random network (Malach measurement and --search)', '1')
+    .option('--malach-sample <count>', 'target entries sampled to measure the Malach-style width', '1000')
+    .option('--search', 'prune for several n (binary search) and report the smallest n whose certificate is ≤ ε')
+    .option('--search-max <n>', 'largest n tried by --search', '24')
+    .option('--workers <count>', 'solver threads for --search')
+    .option('--arch <name>', 'architecture of the target when the file does not record it')
+    .option('--preprocess <name>', 'MNIST input scaling when the file does not record it: pixels or standard')
+    .option('--json', 'print the report as JSON')
+    .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n  ${EXAMPLE} --search --json\n`)
+    .action((flags: BoundFlags) => runBoundCommand(flags, io));
+};
+
+async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
+  const delta = parseNumber('--failure-probability', flags.failureProbability ?? '0.01', { above: 0, below: 1 });
+  const planFlags = { ...flags, failureProbability: undefined };
+  const options = planOptionsFromFlags(planFlags, EXAMPLE);
+  const seed = parseNumber('--seed', flags.seed, { integer: true, min: 0, max: 0xffffffff });
+  const distribution = parseDistribution(flags.distribution);
+  const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
+  const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 1 });
+  const searchMax = parseNumber('--search-max', flags.searchMax, { integer: true, min: 1, max: 64 });
+  const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  if (flags.target === undefined) throw new InputError(`--target is required, e.g. ${EXAMPLE}`);
+  requiredFlag(flags.tolerance, '--tolerance', EXAMPLE);
+  const { network, sha256, file } = loadTarget(flags, EXAMPLE);
+  const { plan, tolerances } = planPrune(network, { ...options, seed, targetSha256: sha256 });
+  const sizes: SizeReport = sizeReport(plan, {
+    tolerance: options.tolerance, entryTolerances: tolerances, failureProbability: delta, seed, distribution,
+    keptParams: null, targetParams: parameterCount(network), malachSampleSize: malachSample,
+  });
+  let search: SearchRow[] | null = null;
+  let smallest: number | null = null;
+  if (flags.search) {
+    search = [];
+    const tried = new Map<number, SearchRow>();
+    const attempt = async (n: number): Promise<SearchRow> => {
+      const hit = tried.get(n);
+      if (hit) return hit;
+      const t0 = performance.now();
+      const result = await pruneTheorem1(network, { ...options, sampleCounts: n, seed, distribution, objective, targetSha256: sha256 }, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
+      const cert = result.ticket.meta.certificate;
+      const row: SearchRow = {
+        sampleCount: n,
+        outsideTolerance: result.stages.reduce((s, r) => s + r.outsideTolerance, 0),
+        certifiedBoundNormalised: cert.normalisedBound,
+        keptParams: result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0),
+        works: cert.normalisedBound <= options.tolerance,
+        seconds: (performance.now() - t0) / 1000,
+      };
+      tried.set(n, row);
+      search!.push(row);
+      io.stderr(`bound: n = ${n}: certificate ${row.certifiedBoundNormalised.toPrecision(4)} (ε = ${options.tolerance}), ${row.outsideTolerance} instances outside ε′, ${row.seconds.toFixed(1)} s\n`);
+      return row;
+    };
+    try {
+      // Widths are nested (unit-major streams), so "works" is close to monotone in n: bisect on [1, searchMax].
+      let hi = Math.min(searchMax, Math.max(...tolerances.map(practicalSampleCount)));
+      while (!(await attempt(hi)).works && hi < searchMax) hi = Math.min(searchMax, hi + 4);
+      if ((await attempt(hi)).works) {
+        let lo = 0;
+        while (hi - lo > 1) {
+          const mid = Math.floor((lo + hi) / 2);
+          if ((await attempt(mid)).works) hi = mid;
+          else lo = mid;
+        }
+        smallest = hi;
+      }
+    } finally {
+      await closeSolverPool();
+    }
+    search.sort((a, b) => a.sampleCount - b.sampleCount);
+  }
+  const report = { target: file, tolerance: options.tolerance, entryTolerances: tolerances, layerScales: plan.stages.map((s) => s.scale), outputScale: plan.outputScale, ...sizes, search, smallestWorkingSampleCount: smallest };
+  if (flags.json) {
+    printJson(io, report);
+    return;
+  }
+  const lines: string[] = [];
+  lines.push(`target ${file}: ${parameterCount(network).toLocaleString('en-US')} parameters; ε = ${options.tolerance} (normalised), per-entry ε′ = ${tolerances.map((t) => t.toExponential(3)).join(', ')}`);
+  lines.push(...humanSizes(sizes));
+  if (search) {
+    lines.push('');
+    lines.push('| n | certificate (normalised) | outside ε′ | kept params | works | seconds |');
+    lines.push('|---|---|---|---|---|---|');
+    for (const r of search) lines.push(`| ${r.sampleCount} | ${r.certifiedBoundNormalised.toPrecision(4)} | ${r.outsideTolerance} | ${r.keptParams.toLocaleString('en-US')} | ${r.works ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`);
+    lines.push(smallest === null ? `no n ≤ ${searchMax} gives a certificate ≤ ε` : `smallest working n: ${smallest}`);
+  }
+  io.stdout(lines.join('\n') + '\n');
+}

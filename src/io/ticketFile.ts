@@ -1,0 +1,183 @@
+/**
+ * Ticket files: safetensors holding the masks of a Theorem 1 ticket as sparse index lists (int32) and its
+ * metadata (format version, generator and seed, construction, n, widths, tolerance, scale factors, certificate,
+ * SHA-256 of the target) as JSON; no weights — they are regenerated from the seed. A SHA-256 over the metadata
+ * and the tensor bytes detects truncated or altered files. Layout: docs/ticket-format.md.
+ */
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { InputError } from '../core/errors.js';
+import { distributionProblem } from '../core/random.js';
+import {
+  TICKET_CONSTRUCTION,
+  TICKET_FORMAT,
+  TICKET_FORMAT_VERSION,
+  TICKET_GENERATOR,
+  type Ticket,
+  type TicketMeta,
+  type TicketStageMasks,
+} from '../tickets/ticket.js';
+import { writeChunksAtomic } from './atomicFile.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
+
+const CHECKSUM_KEY = 'payload_sha256';
+
+function tensorsOf(ticket: Ticket): SafetensorsTensorInput[] {
+  const tensors: SafetensorsTensorInput[] = [];
+  ticket.masks.forEach((m, s) => {
+    const p = `stage${s + 1}`;
+    tensors.push({ name: `${p}.units`, dtype: 'I32', shape: [m.units.length], data: m.units });
+    tensors.push({ name: `${p}.edge_offsets`, dtype: 'I32', shape: [m.edgeOffsets.length], data: m.edgeOffsets });
+    tensors.push({ name: `${p}.edge_keys`, dtype: 'I32', shape: [m.edgeKeys.length], data: m.edgeKeys });
+  });
+  return tensors;
+}
+
+/** Human-readable summary fields (all duplicated inside "ticket"; covered by the checksum). */
+function metadataOf(ticket: Ticket): Record<string, string> {
+  const m = ticket.meta;
+  return {
+    format: TICKET_FORMAT,
+    format_version: String(TICKET_FORMAT_VERSION),
+    construction: m.construction,
+    generator: m.generator,
+    seed: String(m.seed),
+    sample_counts: m.stages.map((s) => s.sampleCount).join(','),
+    widths: m.stages.map((s) => 2 * s.sampleCount * s.inUnits).join(','),
+    tolerance: String(m.tolerance),
+    certified_bound: String(m.certificate.realBound),
+    target_sha256: m.targetSha256,
+    ticket: JSON.stringify(m),
+  };
+}
+
+/** SHA-256 over the metadata entries (sorted by key, checksum excluded) and the tensor bytes in file order. */
+function payloadChecksum(metadata: Record<string, string>, tensors: readonly { name: string; data: Int32Array }[]): string {
+  const hash = createHash('sha256');
+  for (const key of Object.keys(metadata).sort()) {
+    if (key === CHECKSUM_KEY) continue;
+    hash.update(`${key}\u0000${metadata[key]}\u0000`);
+  }
+  for (const t of tensors) {
+    hash.update(`${t.name}\u0000`);
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  return hash.digest('hex');
+}
+
+export function encodeTicket(ticket: Ticket): Uint8Array[] {
+  const tensors = tensorsOf(ticket);
+  const metadata = metadataOf(ticket);
+  metadata[CHECKSUM_KEY] = payloadChecksum(metadata, tensors as { name: string; data: Int32Array }[]);
+  return encodeSafetensors(tensors, metadata);
+}
+
+export function saveTicket(path: string, ticket: Ticket): void {
+  writeChunksAtomic(path, encodeTicket(ticket));
+}
+
+export function loadTicket(path: string): Ticket {
+  let bytes: Uint8Array;
+  try {
+    bytes = readFileSync(path);
+  } catch (error) {
+    throw new InputError(`--ticket: cannot read ${path}: ${(error as Error).message}`);
+  }
+  return decodeTicket(bytes, path);
+}
+
+export function decodeTicket(bytes: Uint8Array, file: string): Ticket {
+  // A plain Uint8Array view: Node's Buffer.slice() does not copy, which safetensors.ts relies on (reported).
+  const decoded = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  const md = decoded.metadata;
+  if (md['format'] !== TICKET_FORMAT) throw new InputError(`${file}: not a lottery ticket (metadata format is '${md['format'] ?? '(missing)'}', expected '${TICKET_FORMAT}')`);
+  if (md['format_version'] !== String(TICKET_FORMAT_VERSION)) {
+    throw new InputError(`${file}: ticket format_version '${md['format_version']}' is not supported (this toolkit reads version ${TICKET_FORMAT_VERSION})`);
+  }
+  const names = [...decoded.tensors.keys()];
+  const tensors: { name: string; data: Int32Array }[] = [];
+  for (const name of names) {
+    const t = decoded.tensors.get(name)!;
+    if (t.dtype !== 'I32' || !(t.data instanceof Int32Array)) throw new InputError(`${file}: tensor '${name}' has dtype ${t.dtype}, expected I32`);
+    tensors.push({ name, data: t.data });
+  }
+  // The checksum covers tensors in the order the writer put them (stage by stage); re-sort by that order.
+  const ordered = orderTensors(tensors, file);
+  const expected = md[CHECKSUM_KEY];
+  if (expected === undefined) throw new InputError(`${file}: ticket metadata has no ${CHECKSUM_KEY}`);
+  const actual = payloadChecksum(md, ordered);
+  if (actual !== expected) throw new InputError(`${file}: ticket checksum mismatch (stored ${expected.slice(0, 12)}…, computed ${actual.slice(0, 12)}…): the file was altered or damaged`);
+  let meta: TicketMeta;
+  try {
+    meta = JSON.parse(md['ticket'] ?? '') as TicketMeta;
+  } catch (error) {
+    throw new InputError(`${file}: ticket metadata 'ticket' is not valid JSON (${(error as Error).message})`);
+  }
+  checkMeta(meta, file);
+  const masks: TicketStageMasks[] = meta.stages.map((stage, s) => {
+    const get = (suffix: string): Int32Array => {
+      const t = decoded.tensors.get(`stage${s + 1}.${suffix}`);
+      if (!t) throw new InputError(`${file}: missing tensor stage${s + 1}.${suffix}`);
+      return t.data as Int32Array;
+    };
+    const m = { units: get('units'), edgeOffsets: get('edge_offsets'), edgeKeys: get('edge_keys') };
+    checkMasks(m, stage, s + 1, file);
+    return m;
+  });
+  if (decoded.tensors.size !== 3 * meta.stages.length) throw new InputError(`${file}: ${decoded.tensors.size} tensors, expected ${3 * meta.stages.length} for ${meta.stages.length} stages`);
+  return { meta, masks };
+}
+
+function orderTensors(tensors: { name: string; data: Int32Array }[], file: string): { name: string; data: Int32Array }[] {
+  const rank = (name: string): number => {
+    const m = /^stage(\d+)\.(units|edge_offsets|edge_keys)$/.exec(name);
+    if (!m) throw new InputError(`${file}: unexpected tensor '${name}' in a ticket`);
+    return Number(m[1]) * 3 + ['units', 'edge_offsets', 'edge_keys'].indexOf(m[2]!);
+  };
+  return [...tensors].sort((a, b) => rank(a.name) - rank(b.name));
+}
+
+function checkMeta(meta: TicketMeta, file: string): void {
+  const bad = (what: string): never => {
+    throw new InputError(`${file}: ticket metadata: ${what}`);
+  };
+  if (meta.format !== TICKET_FORMAT) bad(`format '${meta.format}'`);
+  if (meta.construction !== TICKET_CONSTRUCTION) bad(`construction '${meta.construction}' is not supported (expected ${TICKET_CONSTRUCTION})`);
+  if (meta.generator !== TICKET_GENERATOR) bad(`generator '${meta.generator}' is not supported (expected ${TICKET_GENERATOR})`);
+  if (!Number.isInteger(meta.seed) || meta.seed < 0 || meta.seed > 0xffffffff) bad(`seed ${meta.seed}`);
+  const problem = distributionProblem(meta.distribution);
+  if (problem) bad(`distribution: ${problem}`);
+  if (!Array.isArray(meta.stages) || meta.stages.length === 0) bad('no stages');
+  for (const key of ['inputScale', 'outputScale', 'augmentedRadius', 'inputRadius', 'tolerance'] as const) {
+    if (!(meta[key] > 0) || !Number.isFinite(meta[key])) bad(`${key} = ${meta[key]}`);
+  }
+}
+
+function checkMasks(m: TicketStageMasks, stage: TicketMeta['stages'][number], s: number, file: string): void {
+  const where = `${file}: stage ${s}`;
+  const hidden = 2 * stage.sampleCount * stage.inUnits;
+  const kk = stage.kernelSize * stage.kernelSize;
+  for (let q = 0; q < m.units.length; q++) {
+    const r = m.units[q]!;
+    if (r < 0 || r >= hidden || (q > 0 && r <= m.units[q - 1]!)) throw new InputError(`${where}: units[${q}] = ${r} is out of range [0, ${hidden}) or not ascending`);
+  }
+  if (m.edgeOffsets.length !== stage.outUnits + 1 || m.edgeOffsets[0] !== 0 || m.edgeOffsets[stage.outUnits] !== m.edgeKeys.length) {
+    throw new InputError(`${where}: edge_offsets must have ${stage.outUnits + 1} entries from 0 to ${m.edgeKeys.length}`);
+  }
+  const kept = new Set<number>(m.units);
+  for (let o = 0; o < stage.outUnits; o++) {
+    const from = m.edgeOffsets[o]!;
+    const to = m.edgeOffsets[o + 1]!;
+    if (to < from) throw new InputError(`${where}: edge_offsets decrease at output ${o}`);
+    for (let e = from; e < to; e++) {
+      const key = m.edgeKeys[e]!;
+      if (key < 0 || key >= hidden * kk || (e > from && key <= m.edgeKeys[e - 1]!)) throw new InputError(`${where}: edge_keys[${e}] = ${key} is out of range or not ascending in row ${o}`);
+      if (!kept.has(Math.floor(key / kk))) throw new InputError(`${where}: edge_keys[${e}] reads hidden unit ${Math.floor(key / kk)}, which is not in units`);
+    }
+  }
+}
+
+/** SHA-256 (hex) of a file's bytes (targets are identified by it). */
+export function fileSha256(bytes: Uint8Array): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}

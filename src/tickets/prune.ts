@@ -1,0 +1,378 @@
+/**
+ * Theorem 1 pruning (Pensia et al., NeurIPS 2020, §3): for every entry w of every (normalised, augmented) target
+ * layer, solve the subset-sum instance Σ_{t∈S⁺} v_t·u_t ≈ w over the block's units with u > 0 (σ(x) branch) and,
+ * when the layer input may be negative, Σ_{t∈S⁻} v_t·|u_t| ≈ −w over the units with u < 0 (σ(−x) branch); keep
+ * the edges of the chosen subsets. Pure core: the subset-sum solver is passed in (solveBatch in the CLI).
+ */
+import { InputError } from '../core/errors.js';
+import { UNIT_UNIFORM, distributionProblem, type Distribution } from '../core/random.js';
+import type { Network } from '../nn/network.js';
+import { MAX_SAMPLE_COUNT, type Objective, type SubsetSumBatch, type SubsetSumBatchResult } from '../subsetsum/types.js';
+import {
+  composeErrorBounds,
+  entryTolerances,
+  frobeniusFactor,
+  maxAbs,
+  stageErrorBound,
+  type Certificate,
+  type StageCertificate,
+} from './certificate.js';
+import { practicalSampleCount, theorem1SampleCount, type SampleCountFormula } from './bounds.js';
+import {
+  blockWeights,
+  branchUnits,
+  columnIsTwoBranch,
+  layerStream,
+  planTheorem1,
+  randomWeight,
+  secondLayerIndex,
+  truncatedBranchUnits,
+  type InputDomain,
+  type PlannedStage,
+  type Theorem1Plan,
+} from './theorem1.js';
+import {
+  TICKET_CONSTRUCTION,
+  TICKET_FORMAT,
+  TICKET_FORMAT_VERSION,
+  TICKET_GENERATOR,
+  keptWeightsSha256,
+  materializeTicket,
+  type Ticket,
+  type TicketStageMasks,
+} from './ticket.js';
+
+export type BatchSolver = (batch: SubsetSumBatch, onProgress?: (done: number, total: number) => void) => Promise<SubsetSumBatchResult>;
+
+export interface PruneOptions {
+  /** ε: tolerance in the normalised domain (Theorem 1's sup over ‖x‖ ≤ 1 after rescaling). */
+  tolerance: number;
+  seed: number;
+  /** n (one for all layers, or one per parameterised layer); default from the failure probability. */
+  sampleCounts?: number | number[];
+  /** δ for Theorem 1's n formula (ignored when sampleCounts is given). Neither given: practicalSampleCount per stage. */
+  failureProbability?: number;
+  distribution?: Distribution;
+  objective?: Objective;
+  inputDomain?: InputDomain;
+  inputRadius?: number;
+  /** SHA-256 of the target file, recorded in the ticket. */
+  targetSha256: string;
+  /** Values per solver batch (memory bound); does not change any result. Default 4,000,000. */
+  valuesPerBatch?: number;
+  onProgress?: (done: number, total: number) => void;
+}
+
+export interface StagePruneReport {
+  name: string;
+  kind: 'dense' | 'conv2d';
+  sampleCount: number;
+  twoBranch: boolean;
+  entryTolerance: number;
+  /** Entries with a non-zero target (zero entries are exact with the empty subset and need no instance). */
+  nonzeroEntries: number;
+  instances: number;
+  /** σ(−x) instances not built because the input is provably ≥ 0. */
+  instancesSavedNonnegative: number;
+  outsideTolerance: number;
+  maxEntryError: number;
+  keptUnits: number;
+  keptEdges: number;
+  hiddenUnits: number;
+  /** Branch units beyond the solver's 40-value limit, left out. */
+  truncatedUnits: number;
+}
+
+export interface PruneResult {
+  ticket: Ticket;
+  plan: Theorem1Plan;
+  stages: StagePruneReport[];
+  sampleCountFormula: SampleCountFormula | null;
+}
+
+function checkPruneOptions(options: PruneOptions): void {
+  if (!(options.tolerance > 0) || !Number.isFinite(options.tolerance)) throw new InputError(`--tolerance: must be a finite number > 0, got ${options.tolerance}`);
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`--seed: expected an integer in [0, 2^32), got ${options.seed}`);
+  const d = options.failureProbability;
+  if (d !== undefined && !(d > 0 && d < 1)) throw new InputError(`--failure-probability: must be in (0, 1), got ${d}`);
+  if (options.distribution) {
+    const problem = distributionProblem(options.distribution);
+    if (problem) throw new InputError(`--distribution: ${problem}`);
+  }
+}
+
+/** Plans the construction: normalisation, per-entry tolerances and n. */
+export function planPrune(network: Network, options: PruneOptions, source = 'target'): { plan: Theorem1Plan; tolerances: number[]; formula: SampleCountFormula | null } {
+  checkPruneOptions(options);
+  const planOptions = { sampleCounts: options.sampleCounts ?? 1, ...(options.inputDomain ? { inputDomain: options.inputDomain } : {}), ...(options.inputRadius !== undefined ? { inputRadius: options.inputRadius } : {}) };
+  const plan = planTheorem1(network, planOptions, source);
+  const tolerances = entryTolerances(plan.stages, options.tolerance);
+  let formula: SampleCountFormula | null = null;
+  if (options.sampleCounts === undefined && options.failureProbability !== undefined) {
+    let instances = 0;
+    for (const s of plan.stages) instances += s.outUnits * s.inUnits * s.kernelSize * s.kernelSize * (s.twoBranch ? 2 : 1);
+    formula = theorem1SampleCount({ instances, entryTolerance: Math.min(...tolerances), failureProbability: options.failureProbability });
+    if (formula.sampleCount > MAX_SAMPLE_COUNT) {
+      throw new InputError(`--failure-probability: Theorem 1's ${formula.formula} exceeds the exact solver's ${MAX_SAMPLE_COUNT} values per instance; pass --samples n (see lottery bound --search for the smallest n that works)`);
+    }
+    for (const s of plan.stages) s.sampleCount = formula.sampleCount;
+  } else if (options.sampleCounts === undefined) {
+    plan.stages.forEach((s, i) => (s.sampleCount = Math.min(MAX_SAMPLE_COUNT / 2 + 4, practicalSampleCount(tolerances[i]!))));
+  }
+  return { plan, tolerances, formula };
+}
+
+/** Runs the whole construction; deterministic for given (target, options) whatever the solver's worker count. */
+export async function pruneTheorem1(network: Network, options: PruneOptions, solve: BatchSolver): Promise<PruneResult> {
+  const { plan, tolerances, formula } = planPrune(network, options);
+  const distribution = options.distribution ?? UNIT_UNIFORM;
+  const objective = options.objective ?? 'sparsest';
+  const valuesPerBatch = options.valuesPerBatch ?? 4_000_000;
+
+  let totalInstances = 0;
+  for (let s = 0; s < plan.stages.length; s++) totalInstances += countInstances(plan.stages[s]!, s).instances;
+  let doneBefore = 0;
+
+  const masks: TicketStageMasks[] = [];
+  const reports: StagePruneReport[] = [];
+  const stageCertificates: StageCertificate[] = [];
+  for (let s = 0; s < plan.stages.length; s++) {
+    const stage = plan.stages[s]!;
+    const tolerance = tolerances[s]!;
+    const result = await pruneStage(stage, s, options.seed, distribution, objective, tolerance, valuesPerBatch, solve, (done) => options.onProgress?.(doneBefore + done, totalInstances));
+    doneBefore += result.report.instances;
+    masks.push(result.masks);
+    reports.push(result.report);
+    const bound = stageErrorBound(stage, result.ePlus, result.eMinus);
+    stageCertificates.push({
+      name: stage.name,
+      twoBranch: stage.twoBranch,
+      errorNormBound: bound.upper,
+      errorFrobeniusBound: bound.frobenius,
+      maxEntryError: result.report.maxEntryError,
+      entryTolerance: tolerance,
+      instances: result.report.instances,
+      outsideTolerance: result.report.outsideTolerance,
+    });
+  }
+  const normalisedBound = composeErrorBounds(stageCertificates.map((c) => c.errorNormBound));
+  const aPriori = composeErrorBounds(plan.stages.map((st, s) => tolerances[s]! * frobeniusFactor(st)));
+  const certificate: Certificate = {
+    method: 'composed-spectral-bound',
+    normalisedBound,
+    realBound: normalisedBound * plan.outputScale,
+    aPrioriNormalisedBound: aPriori,
+    stages: stageCertificates,
+  };
+  const ticket: Ticket = {
+    meta: {
+      format: TICKET_FORMAT,
+      formatVersion: TICKET_FORMAT_VERSION,
+      construction: TICKET_CONSTRUCTION,
+      generator: TICKET_GENERATOR,
+      seed: options.seed,
+      distribution,
+      objective,
+      inputShape: plan.inputShape,
+      outputShape: plan.outputShape,
+      inputDomain: plan.inputDomain,
+      inputRadius: plan.inputRadius,
+      constant: plan.constant,
+      inputConstantCount: plan.inputConstantCount,
+      augmentedRadius: plan.augmentedRadius,
+      inputScale: plan.inputScale,
+      outputScale: plan.outputScale,
+      tolerance: options.tolerance,
+      before: plan.before,
+      stages: plan.stages.map((st, s) => {
+        const { target: _target, ...geometry } = st;
+        void _target;
+        return { ...geometry, entryTolerance: tolerances[s]! };
+      }),
+      certificate,
+      targetSha256: options.targetSha256,
+      keptWeightsSha256: '',
+    },
+    masks,
+  };
+  ticket.meta.keptWeightsSha256 = keptWeightsSha256(materializeTicket(ticket).stages);
+  return { ticket, plan, stages: reports, sampleCountFormula: formula };
+}
+
+/** Instances of a stage: one per non-zero entry, two for two-branch columns. */
+export function countInstances(stage: PlannedStage, stageIndex: number): { instances: number; saved: number; nonzero: number } {
+  const kk = stage.kernelSize * stage.kernelSize;
+  let instances = 0;
+  let saved = 0;
+  let nonzero = 0;
+  for (let o = 0; o < stage.outUnits; o++) {
+    for (let j = 0; j < stage.inUnits; j++) {
+      const two = columnIsTwoBranch(stage, stageIndex, j);
+      for (let t = 0; t < kk; t++) {
+        if (stage.target[(o * stage.inUnits + j) * kk + t] === 0) continue;
+        nonzero++;
+        instances += two ? 2 : 1;
+        if (!two) saved++;
+      }
+    }
+  }
+  return { instances, saved, nonzero };
+}
+
+interface StageResult {
+  masks: TicketStageMasks;
+  report: StagePruneReport;
+  ePlus: Float64Array;
+  eMinus: Float64Array | null;
+}
+
+async function pruneStage(
+  stage: PlannedStage,
+  stageIndex: number,
+  seed: number,
+  distribution: Distribution,
+  objective: Objective,
+  tolerance: number,
+  valuesPerBatch: number,
+  solve: BatchSolver,
+  onProgress: (done: number) => void,
+): Promise<StageResult> {
+  const { inUnits, outUnits, kernelSize } = stage;
+  const kk = kernelSize * kernelSize;
+  const u = blockWeights(seed, stageIndex + 1, stage, distribution);
+  const positive: Int32Array[] = [];
+  const negative: Int32Array[] = [];
+  for (let j = 0; j < inUnits; j++) {
+    positive.push(branchUnits(stage, u, j, true));
+    negative.push(columnIsTwoBranch(stage, stageIndex, j) ? branchUnits(stage, u, j, false) : new Int32Array(0));
+  }
+  const vStream = layerStream(seed, 2 * stageIndex + 2);
+  const ePlus = new Float64Array(outUnits * inUnits * kk);
+  const eMinus = stage.twoBranch ? new Float64Array(outUnits * inUnits * kk) : null;
+  const keptUnit = new Uint8Array(2 * stage.sampleCount * inUnits);
+  const rowKeys: number[][] = [];
+  const counts = countInstances(stage, stageIndex);
+  let outside = 0;
+  let instancesDone = 0;
+
+  // Rows of outputs are solved in groups sized to keep each batch under `valuesPerBatch` values.
+  let o0 = 0;
+  while (o0 < outUnits) {
+    let valueCount = 0;
+    let instanceCount = 0;
+    let o1 = o0;
+    while (o1 < outUnits) {
+      let rowValues = 0;
+      let rowInstances = 0;
+      for (let j = 0; j < inUnits; j++) {
+        for (let t = 0; t < kk; t++) {
+          if (stage.target[(o1 * inUnits + j) * kk + t] === 0) continue;
+          rowValues += positive[j]!.length + negative[j]!.length;
+          rowInstances += columnIsTwoBranch(stage, stageIndex, j) ? 2 : 1;
+        }
+      }
+      if (o1 > o0 && valueCount + rowValues > valuesPerBatch) break;
+      valueCount += rowValues;
+      instanceCount += rowInstances;
+      o1++;
+    }
+    const values = new Float64Array(valueCount);
+    const offsets = new Uint32Array(instanceCount + 1);
+    const targets = new Float64Array(instanceCount);
+    const entryOf = new Int32Array(instanceCount);
+    const negativeBranch = new Uint8Array(instanceCount);
+    let vi = 0;
+    let ii = 0;
+    for (let o = o0; o < o1; o++) {
+      for (let j = 0; j < inUnits; j++) {
+        const two = columnIsTwoBranch(stage, stageIndex, j);
+        for (let t = 0; t < kk; t++) {
+          const entry = (o * inUnits + j) * kk + t;
+          const w = stage.target[entry]!;
+          if (w === 0) continue;
+          for (const branch of two ? [0, 1] : [0]) {
+            const units = branch === 0 ? positive[j]! : negative[j]!;
+            for (let q = 0; q < units.length; q++) {
+              const r = units[q]!;
+              const v = randomWeight(vStream, distribution, secondLayerIndex(stage, o, r, t));
+              values[vi++] = v * Math.abs(u[r]!); // exact: product of two float32 in float64
+            }
+            targets[ii] = branch === 0 ? w : -w;
+            entryOf[ii] = entry;
+            negativeBranch[ii] = branch;
+            offsets[++ii] = vi;
+          }
+        }
+      }
+    }
+    const batch: SubsetSumBatch = { values, offsets, targets, tolerance, objective };
+    const base = instancesDone;
+    const result = await solve(batch, (done) => onProgress(base + done));
+    instancesDone += instanceCount;
+    onProgress(instancesDone);
+
+    // Read back the subsets: kept units, kept edges, recomputed sums and errors.
+    for (let o = o0; o < o1; o++) rowKeys.push([]);
+    for (let i = 0; i < instanceCount; i++) {
+      const entry = entryOf[i]!;
+      const o = Math.floor(entry / (inUnits * kk));
+      const j = Math.floor(entry / kk) % inUnits;
+      const t = entry % kk;
+      const branch = negativeBranch[i]!;
+      const units = branch === 0 ? positive[j]! : negative[j]!;
+      const keys = rowKeys[o]!;
+      let sum = 0;
+      for (let q = offsets[i]!, k = 0; q < offsets[i + 1]!; q++, k++) {
+        if (result.selected[q] === 0) continue;
+        sum += values[q]!;
+        const r = units[k]!;
+        keptUnit[r] = 1;
+        keys.push(r * kk + t);
+      }
+      const error = sum - targets[i]!;
+      if (Math.abs(error) > tolerance) outside++;
+      if (branch === 0) ePlus[entry] = error;
+      else eMinus![entry] = error;
+    }
+    o0 = o1;
+  }
+
+  const edgeOffsets = new Int32Array(outUnits + 1);
+  let edgeCount = 0;
+  for (let o = 0; o < outUnits; o++) {
+    edgeCount += rowKeys[o]!.length;
+    edgeOffsets[o + 1] = edgeCount;
+  }
+  const edgeKeys = new Int32Array(edgeCount);
+  for (let o = 0; o < outUnits; o++) {
+    const sorted = Int32Array.from(rowKeys[o]!).sort();
+    edgeKeys.set(sorted, edgeOffsets[o]!);
+  }
+  let unitCount = 0;
+  for (let r = 0; r < keptUnit.length; r++) unitCount += keptUnit[r]!;
+  const units = new Int32Array(unitCount);
+  for (let r = 0, q = 0; r < keptUnit.length; r++) if (keptUnit[r]) units[q++] = r;
+
+  const maxEntryError = Math.max(maxAbs(ePlus), eMinus ? maxAbs(eMinus) : 0);
+  return {
+    masks: { units, edgeOffsets, edgeKeys },
+    ePlus,
+    eMinus,
+    report: {
+      name: stage.name,
+      kind: stage.kind,
+      sampleCount: stage.sampleCount,
+      twoBranch: stage.twoBranch,
+      entryTolerance: tolerance,
+      nonzeroEntries: counts.nonzero,
+      instances: counts.instances,
+      instancesSavedNonnegative: counts.saved,
+      outsideTolerance: outside,
+      maxEntryError,
+      keptUnits: unitCount,
+      keptEdges: edgeCount,
+      hiddenUnits: 2 * stage.sampleCount * inUnits,
+      truncatedUnits: truncatedBranchUnits(stage, u),
+    },
+  };
+}

@@ -1,0 +1,84 @@
+// Tests of ticket files (src/io/ticketFile.ts): round trip, verification after regenerating the network from
+// the file alone, and clear InputErrors (exit code 2) for truncated or altered files.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { InputError } from '../../src/core/errors.js';
+import { decodeTicket, encodeTicket, loadTicket, saveTicket } from '../../src/io/ticketFile.js';
+import { closeSolverPool } from '../../src/subsetsum/batch.js';
+import { createEvaluator } from '../../src/tickets/evaluator.js';
+import { pruneTheorem1 } from '../../src/tickets/prune.js';
+import { verifyTicket, checkRegeneration } from '../../src/tickets/verify.js';
+import { syncSolver, tinyConvNet, tinyMlp } from '../tickets/fixtures.js';
+
+const folder = mkdtempSync(join(tmpdir(), 'lottery-ticket-'));
+after(async () => {
+  rmSync(folder, { recursive: true, force: true });
+  await closeSolverPool();
+});
+
+async function smallTicket() {
+  const network = tinyMlp(6);
+  const { ticket } = await pruneTheorem1(network, { tolerance: 0.2, seed: 9, targetSha256: 'ab'.repeat(32), sampleCounts: 12, inputRadius: 2, inputDomain: 'any' }, syncSolver);
+  return { network, ticket };
+}
+
+const isInputError = (pattern: RegExp) => (e: unknown) => e instanceof InputError && e.exitCode === 2 && pattern.test(e.message);
+
+test('a ticket survives a save/load round trip unchanged', async () => {
+  const { ticket } = await smallTicket();
+  const path = join(folder, 'a.ticket.safetensors');
+  saveTicket(path, ticket);
+  const loaded = loadTicket(path);
+  assert.deepEqual(loaded.meta, ticket.meta);
+  loaded.masks.forEach((m, s) => {
+    assert.deepEqual([...m.units], [...ticket.masks[s]!.units]);
+    assert.deepEqual([...m.edgeOffsets], [...ticket.masks[s]!.edgeOffsets]);
+    assert.deepEqual([...m.edgeKeys], [...ticket.masks[s]!.edgeKeys]);
+  });
+});
+
+test('a ticket is verified after regenerating its network from the file alone', async () => {
+  for (const [network, domain] of [[tinyMlp(6), 'any'], [tinyConvNet(3), 'nonnegative']] as const) {
+    const { ticket } = await pruneTheorem1(network, { tolerance: 0.2, seed: 9, targetSha256: 'cd'.repeat(32), sampleCounts: 14, inputRadius: 2, inputDomain: domain, objective: 'closest' }, syncSolver);
+    const path = join(folder, 'b.ticket.safetensors');
+    saveTicket(path, ticket);
+    const loaded = loadTicket(path); // nothing but the file: masks + seed + geometry
+    checkRegeneration(loaded, path);
+    const evaluator = createEvaluator(network, loaded, 1);
+    const report = await verifyTicket(network, loaded, null, evaluator, { randomPoints: 400, adversarialEvaluations: 200 });
+    assert.ok(report.maxOutputError > 0);
+    assert.ok(report.withinCertificate, `measured ${report.maxOutputError} > certified ${report.certifiedBound}`);
+    assert.ok(report.adversarialError.max >= Math.min(report.ballError.max, report.maxOutputError) * 0.999, 'the search starts from the worst points');
+    assert.equal(report.depth, 2 * ticket.meta.stages.length);
+    assert.equal(report.keptParams, ticket.masks.reduce((s, m) => s + m.units.length + m.edgeKeys.length, 0));
+  }
+});
+
+test('truncated or altered ticket files fail with a clear InputError', async () => {
+  const { ticket } = await smallTicket();
+  const bytes = Buffer.concat(encodeTicket(ticket));
+  assert.throws(() => decodeTicket(bytes.subarray(0, bytes.length - 3), 't'), isInputError(/t:/));
+  assert.throws(() => decodeTicket(bytes.subarray(0, 5), 't'), isInputError(/too short|truncated/));
+  // Flip one byte of the index data (last bytes of the file) and one inside the JSON metadata.
+  const data = Buffer.from(bytes);
+  data[data.length - 2] ^= 0x01;
+  assert.throws(() => decodeTicket(data, 't'), isInputError(/checksum mismatch|out of range|ascending/));
+  const text = Buffer.from(bytes);
+  const at = text.indexOf('"seed\\":9');
+  assert.ok(at > 0, 'the JSON metadata contains the seed');
+  text[at + 9] = '8'.charCodeAt(0);
+  assert.throws(() => decodeTicket(text, 't'), isInputError(/checksum mismatch/));
+  const path = join(folder, 'c.ticket.safetensors');
+  writeFileSync(path, readFileSync(join(folder, 'a.ticket.safetensors')).subarray(0, 100));
+  assert.throws(() => loadTicket(path), isInputError(/c\.ticket\.safetensors/));
+  assert.throws(() => loadTicket(join(folder, 'missing')), isInputError(/cannot read/));
+});
+
+test('a ticket whose regenerated weights differ (other generator) is rejected', async () => {
+  const { ticket } = await smallTicket();
+  const other = { ...ticket, meta: { ...ticket.meta, seed: ticket.meta.seed + 1 } };
+  assert.throws(() => checkRegeneration(other, 'x'), isInputError(/keptWeightsSha256/));
+});

@@ -1,0 +1,42 @@
+// The ticket's pruned random network exported as an ordinary model (src/tickets/toNetwork.ts + io/onnx.ts):
+// onnxruntime-node runs the ONNX export and agrees with our own sparse forward pass, for a tiny MLP and a tiny
+// conv net with biases (the constant input folded into biases, the scale factors into the weights).
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import * as ort from 'onnxruntime-node';
+import { onnxBytesFromNetwork } from '../../src/io/onnx.js';
+import { closeSolverPool } from '../../src/subsetsum/batch.js';
+import { pruneTheorem1 } from '../../src/tickets/prune.js';
+import { materializeTicket, ticketForward } from '../../src/tickets/ticket.js';
+import { ticketToNetwork } from '../../src/tickets/toNetwork.js';
+import { ballInputs, syncSolver, tinyConvNet, tinyMlp } from './fixtures.js';
+
+after(() => closeSolverPool());
+
+for (const [name, make, domain] of [['MLP', () => tinyMlp(2), 'any'], ['conv net', () => tinyConvNet(4), 'nonnegative']] as const) {
+  test(`ONNX export of a ${name} ticket runs in onnxruntime and matches our sparse forward pass`, async () => {
+    const network = make();
+    const { ticket } = await pruneTheorem1(network, { tolerance: 0.2, seed: 5, targetSha256: 't', sampleCounts: 10, inputRadius: 2, inputDomain: domain }, syncSolver);
+    const m = materializeTicket(ticket);
+    const exported = ticketToNetwork(m, { form: 'real' });
+    const count = 20;
+    const size = network.inputShape.reduce((a, b) => a * b, 1);
+    const x = ballInputs(5, count, size, 2, domain === 'nonnegative');
+    const ours = ticketForward(m, x, count);
+    const session = await ort.InferenceSession.create(onnxBytesFromNetwork(exported), { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    let theirs: Float32Array;
+    try {
+      const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(x), [count, ...network.inputShape]) });
+      theirs = result['logits']!.data as Float32Array;
+    } finally {
+      await session.release();
+    }
+    assert.equal(theirs.length, ours.length);
+    let scale = 0;
+    for (const v of ours) scale = Math.max(scale, Math.abs(v));
+    for (let i = 0; i < ours.length; i++) {
+      // float32 weights, folded scale factors and float32 accumulation in onnxruntime: ~1e-6 relative.
+      assert.ok(Math.abs(theirs[i]! - ours[i]!) <= 1e-4 * (1 + scale), `output ${i}: onnxruntime ${theirs[i]}, ours ${ours[i]}`);
+    }
+  });
+}
