@@ -3,7 +3,9 @@
  * (evaluate, chunks of 1000) of random-weight fc2, fc4 and LeNet5 over the 10,000 test images under both
  * preprocessings, single-threaded; plus safetensors save/load of fc4. Prints the best of a few repeats
  * (other processes on the machine slow the wall times down: the load average and this process's CPU time are
- * printed alongside).
+ * printed alongside). Goal: fc2 well under 1 s on one core (onnxruntime: 70 ms single-thread). Measured on the
+ * 2-core machine at load ~2, CPU s before → after the WebAssembly kernels: fc2 0.57 → 0.23, fc4 1.94 → 0.69,
+ * LeNet5 4.0–5.0 → 1.0–1.4.
  *
  *   node dist/bench/eval.bench.js [--repeats 3]
  */
