@@ -87,8 +87,7 @@ export function loadTicket(path: string): Ticket {
 }
 
 export function decodeTicket(bytes: Uint8Array, file: string): Ticket {
-  // A plain Uint8Array view: Node's Buffer.slice() does not copy, which safetensors.ts relies on (reported).
-  const decoded = decodeSafetensors(new Uint8Array(bytes.buffer, bytes.byteOffset, bytes.byteLength), file);
+  const decoded = decodeSafetensors(bytes, file);
   const md = decoded.metadata;
   if (md['format'] !== TICKET_FORMAT) throw new InputError(`${file}: not a lottery ticket (metadata format is '${md['format'] ?? '(missing)'}', expected '${TICKET_FORMAT}')`);
   if (md['format_version'] !== String(TICKET_FORMAT_VERSION)) {
