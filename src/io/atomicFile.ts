@@ -8,22 +8,7 @@ import { dirname, basename, join } from 'node:path';
 let counter = 0;
 
 export function writeFileAtomic(path: string, data: Uint8Array | string): void {
-  const folder = dirname(path);
-  mkdirSync(folder, { recursive: true });
-  const temporary = join(folder, `.lottery-tmp-${process.pid}-${counter++}-${basename(path)}`);
-  const bytes = typeof data === 'string' ? new TextEncoder().encode(data) : data;
-  const fd = openSync(temporary, 'w');
-  try {
-    let offset = 0;
-    while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
-    fsyncSync(fd);
-  } catch (error) {
-    closeSync(fd);
-    unlinkSync(temporary);
-    throw error;
-  }
-  closeSync(fd);
-  renameSync(temporary, path);
+  writeChunksAtomic(path, [typeof data === 'string' ? new TextEncoder().encode(data) : data]);
 }
 
 /** Writes several byte chunks as one file, atomically (for large binary outputs built in parts). */

@@ -6,8 +6,7 @@ import assert from 'node:assert/strict';
 import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { cli } from '../helpers/cli.js';
 import { runApproximation, sha256File, TIMING_KEYS, type ApproximateRunSummary } from '../../src/experiments/approximateRun.js';
 import { loadMnist } from '../../src/io/mnist.js';
 import { loadModel, saveModel } from '../../src/io/modelFile.js';
@@ -26,13 +25,6 @@ test.after(async () => {
   await closeSolverPool();
 });
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), interactive: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 /**
  * A 784→10 softmax regression (with biases) trained for one pass over 6,000 MNIST training images by plain

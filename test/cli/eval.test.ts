@@ -4,8 +4,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { cli } from '../helpers/cli.js';
 import { loadMnist } from '../../src/io/mnist.js';
 import { saveModel } from '../../src/io/modelFile.js';
 import { createNetwork } from '../../src/nn/architectures.js';
@@ -14,13 +13,6 @@ import { evaluate } from '../../src/nn/evaluate.js';
 const work = mkdtempSync(join(tmpdir(), 'lottery-eval-test-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), interactive: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 /** A 784→10 linear model whose logit c is the sum of the pixels in row 2c+4 of the image (a weak classifier). */
 function rowSumModel(): string {

@@ -2,16 +2,8 @@
 // with a one-line message for bad input.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { cli } from '../helpers/cli.js';
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), interactive: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 test('--json prints exactly { indices, sum, error, withinTolerance }', async () => {
   const { code, stdout } = await cli(['solve', '--values', '0.3,-0.2,0.71', '--target', '0.5', '--tolerance', '0.01', '--json']);

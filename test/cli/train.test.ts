@@ -8,8 +8,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../src/cli/main.js';
-import type { CliIo } from '../../src/cli/io.js';
+import { cli } from '../helpers/cli.js';
 import type { TrainSummary } from '../../src/cli/train.js';
 import { loadMnist } from '../../src/io/mnist.js';
 import { loadModel } from '../../src/io/modelFile.js';
@@ -19,13 +18,6 @@ import { evaluate } from '../../src/nn/evaluate.js';
 const work = mkdtempSync(join(tmpdir(), 'lottery-train-test-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
-async function cli(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (s) => void (stdout += s), stderr: (s) => void (stderr += s), interactive: false };
-  const code = await main(args, io);
-  return { code, stdout, stderr };
-}
 
 const quick = (out: string) => ['train', '--arch', 'mlp:784-16-10', '--epochs', '2', '--train-images', '1000', '--batch-size', '50', '--seed', '4', '--out', out];
 
