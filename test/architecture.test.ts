@@ -21,8 +21,8 @@ const allowed: Record<string, string[]> = {
   subsetsum: ['core'],
   nn: ['core', 'io'],
   tickets: ['core', 'subsetsum', 'nn', 'io'],
-  experiments: ['core', 'subsetsum', 'nn', 'tickets', 'io', 'report'],
-  report: ['core', 'subsetsum', 'nn', 'tickets', 'io'],
+  experiments: ['core', 'subsetsum', 'nn', 'tickets', 'io'],
+  report: ['core', 'subsetsum', 'nn', 'tickets', 'experiments', 'io'],
   io: ['core', 'nn', 'subsetsum', 'tickets'],
   cli: ['core', 'subsetsum', 'nn', 'tickets', 'experiments', 'report', 'io'],
 };

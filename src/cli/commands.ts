@@ -6,6 +6,8 @@ import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
 import { registerSolve } from './solve.js';
 import { registerApproximate } from './approximate.js';
+import { registerPopup } from './popup.js';
+import { registerRun } from './run.js';
 import { registerPrune } from './prune.js';
 import { registerVerify } from './verify.js';
 import { registerExport } from './export.js';
@@ -20,6 +22,8 @@ export const COMMANDS: RegisterCommand[] = [
   registerTrain,
   registerSolve,
   registerApproximate,
+  registerPopup,
+  registerRun,
   registerPrune,
   registerVerify,
   registerExport,
