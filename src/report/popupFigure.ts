@@ -6,6 +6,7 @@
  */
 import { structureParameterCount, type PopupArch, type PopupStructure } from '../tickets/popupStructures.js';
 import { PALETTE, svgLinePlot, type LinePlotSeries } from './svgLinePlot.js';
+import type { PopupComparisonRow } from '../experiments/popup.js';
 
 // The inputs are described structurally (src/experiments/popup.ts's PopupRunRecord, PUBLISHED_POPUP and
 // comparisonRows fit them), so this file and the experiment do not import each other.
@@ -29,18 +30,8 @@ export interface PopupPublishedPoint {
   accuracy: number;
 }
 
-/** One line of the comparison table. */
-export interface PopupTableRow {
-  arch: PopupArch;
-  structure: PopupStructure;
-  pruneFraction: number;
-  keptParameters: number;
-  epochs: number;
-  accuracy: number;
-  bestAccuracy: number;
-  published: number | null;
-  secondsPerEpoch: number;
-}
+/** One line of the comparison table: a run beside the published accuracy (experiments/popup.ts). */
+export type PopupTableRow = PopupComparisonRow;
 
 /** The paper's redundancy and theorem-free settings, for placing published points on the x axis. */
 const PAPER_REDUNDANCY = 5;
