@@ -5,6 +5,7 @@
  */
 import type { Network } from '../nn/network.js';
 import { prepareDenseLayer } from './sparseForward.js';
+import { addConvTap } from './convTap.js';
 import { applyCopiedLayer, fromFeatureMajor, toFeatureMajor } from './ticket.js';
 
 export function targetForward(network: Network, input: ArrayLike<number>, batch: number): Float64Array {
@@ -41,6 +42,7 @@ function runTarget(network: Network, dense: Array<((x: Float64Array, batch: numb
         const oh = h + 2 * p - k + 1;
         const ow = w + 2 * p - k + 1;
         const out = new Float64Array(co * oh * ow * batch);
+        const plane = { padding: p, inputHeight: h, inputWidth: w, outputHeight: oh, outputWidth: ow, batch };
         for (let o = 0; o < co; o++) {
           const b0 = bias ? bias[o]! : 0;
           if (b0 !== 0) out.fill(b0, o * oh * ow * batch, (o + 1) * oh * ow * batch);
@@ -48,18 +50,7 @@ function runTarget(network: Network, dense: Array<((x: Float64Array, batch: numb
             for (let a = 0; a < k; a++) {
               for (let bb = 0; bb < k; bb++) {
                 const wt = weight[((o * ci + c) * k + a) * k + bb]!;
-                if (wt === 0) continue;
-                const x0 = Math.max(0, p - bb);
-                const x1 = Math.min(ow, w + p - bb);
-                if (x1 <= x0) continue;
-                const len = (x1 - x0) * batch;
-                for (let y = 0; y < oh; y++) {
-                  const iy = y + a - p;
-                  if (iy < 0 || iy >= h) continue;
-                  const dst = ((o * oh + y) * ow + x0) * batch;
-                  const src = ((c * h + iy) * w + x0 + bb - p) * batch;
-                  for (let i = 0; i < len; i++) out[dst + i]! += wt * x.data[src + i]!;
-                }
+                if (wt !== 0) addConvTap(out, x.data, wt, o, c, a, bb, plane);
               }
             }
           }

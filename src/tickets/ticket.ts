@@ -19,6 +19,7 @@ import {
 } from './theorem1.js';
 import type { Certificate } from './certificate.js';
 import { denseStageForward } from './sparseForward.js';
+import { addConvTap } from './convTap.js';
 
 export const TICKET_FORMAT = 'lottery-ticket';
 export const TICKET_FORMAT_VERSION = 1;
@@ -246,6 +247,7 @@ export function stageForward(stage: MaterializedStage, x: Activation, batch: num
   }
   const { kernelSize: k, padding: p, inputHeight: h, inputWidth: w, outputHeight: oh, outputWidth: ow } = g;
   const out = new Float64Array(g.outUnits * oh * ow * batch);
+  const plane = { padding: p, inputHeight: h, inputWidth: w, outputHeight: oh, outputWidth: ow, batch };
   for (let o = 0; o < g.outUnits; o++) {
     for (let e = stage.edgeOffsets[o]!; e < stage.edgeOffsets[o + 1]!; e++) {
       const wt = stage.edgeWeight[e]!;
@@ -253,18 +255,7 @@ export function stageForward(stage: MaterializedStage, x: Activation, batch: num
       if (live[q] === 0) continue;
       const tap = stage.edgeTap[e]!;
       const a = Math.floor(tap / k);
-      const bb = tap - a * k;
-      const x0 = Math.max(0, p - bb);
-      const x1 = Math.min(ow, w + p - bb); // exclusive
-      if (x1 <= x0) continue;
-      const len = (x1 - x0) * batch;
-      for (let y = 0; y < oh; y++) {
-        const iy = y + a - p;
-        if (iy < 0 || iy >= h) continue;
-        const dst = ((o * oh + y) * ow + x0) * batch;
-        const src = ((q * h + iy) * w + x0 + bb - p) * batch;
-        for (let i = 0; i < len; i++) out[dst + i]! += wt * hidden[src + i]!;
-      }
+      addConvTap(out, hidden, wt, o, q, a, tap - a * k, plane);
     }
   }
   return { data: out, shape: [g.outUnits, oh, ow] };
