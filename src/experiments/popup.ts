@@ -256,6 +256,7 @@ export async function runPopup(spec: PopupRunSpec, data: PopupData, hooks: Popup
       optimizer: 'sgd',
       learningRate: spec.learningRate,
       momentum: spec.momentum,
+      weightDecay: spec.weightDecay,
       schedule: spec.schedule,
       preprocess: 'standard',
       seed: spec.seed,

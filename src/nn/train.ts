@@ -47,6 +47,8 @@ export interface TrainOptions {
   seed: number;
   /** Momentum of 'sgd' (PyTorch convention: buf = μ·buf + g; w −= lr·buf). Default 0.9; ignored by adam. */
   momentum?: number;
+  /** L2 weight decay added to every gradient (PyTorch's weight_decay: g + wd·w); default 0. */
+  weightDecay?: number;
   /** 'cosine' decays the rate per epoch to lr·½(1 + cos(π·e/E)) for epoch e = 0…E−1. Default 'constant'. */
   schedule?: LearningRateSchedule;
   /** Evaluated after every epoch (testLoss, testAccuracy in the records). */
@@ -310,8 +312,10 @@ export async function trainNetwork(network: Network, set: LabelledImages, option
             kept.logits = tf.keep(model.apply(x));
             return model.lossFromLogits(kept.logits, y);
           }, variables);
+          // Coupled weight decay (torch.optim.SGD/Adam weight_decay): g ← g + wd·w before the optimiser's rule.
+          const decay = options.weightDecay ?? 0;
           optimizer.step(
-            variables.map((v) => grads[v.name]!),
+            variables.map((v) => (decay !== 0 ? tf.add(grads[v.name]!, tf.mul(v, decay)) : grads[v.name]!)),
             learningRate,
           );
           batchLoss = value.dataSync()[0]!;

@@ -12,6 +12,7 @@ import { RandomStream } from '../core/random.js';
 import { denseWeightFromTf, denseWeightToTf } from '../nn/tf/model.js';
 import { epochOrder, scheduledLearningRate, type LearningRateSchedule } from '../nn/train.js';
 import { softmaxCrossEntropy } from '../nn/tf/ops.js';
+import { PopupTrainer, defaultPopupThreads, fastTrainable } from './popupEngine.js';
 
 // ───────────────────────────── masks ─────────────────────────────
 
@@ -445,6 +446,31 @@ export class PopupModel {
     return out;
   }
 
+  /**
+   * Predicted classes of `count` inputs by the layered network (spread, ReLU, dense products as the network is
+   * drawn) with these masks (PopupNetwork layouts, order of maskedLayers) instead of the model's own.
+   */
+  predictWithMasks(inputs: Float32Array, count: number, masks: readonly Uint8Array[], batchSize = 2000): Int32Array {
+    if (masks.length !== this.layers.length) throw new RangeError(`${masks.length} masks for ${this.layers.length} masked layers`);
+    const out = new Int32Array(count);
+    const features = this.network.inputFeatures;
+    tf.tidy(() => {
+      const tfMasks = this.layers.map((l, i) => {
+        const mask = Float32Array.from(masks[i]!);
+        const values = l.layer.kind === 'dense' ? denseWeightToTf(mask, l.layer.outFeatures, l.layer.inFeatures) : mask;
+        return tf.tensor(values, l.weight.shape);
+      });
+      for (let start = 0; start < count; start += batchSize) {
+        const n = Math.min(batchSize, count - start);
+        tf.tidy(() => {
+          const x = tf.tensor2d(inputs.subarray(start * features, (start + n) * features), [n, features]);
+          out.set(tf.argMax(this.apply(x, tfMasks), 1).dataSync() as Int32Array, start);
+        });
+      }
+    });
+    return out;
+  }
+
   /** The current 0/1 masks in the PopupNetwork layouts (dense [out, in], spread [copies·features]). */
   maskArrays(): Uint8Array[] {
     return this.layers.map((l) => {
@@ -495,6 +521,13 @@ export interface PopupTrainOptions extends PopupOptimizerOptions {
   onEpochTrained?: (epoch: number) => void;
   onEpoch?: (record: PopupEpochRecord) => void;
   onBatch?: (done: number, total: number) => void;
+  /**
+   * 'fast' (src/tickets/popupEngine.ts, the default when the network is a chain of [relu] [spread [relu]] dense
+   * blocks) or 'reference' (PopupModel: tf autodiff through the layered network).
+   */
+  engine?: 'fast' | 'reference';
+  /** Threads of the fast engine's passes (default: up to 2); results do not depend on it. */
+  threads?: number;
 }
 
 export interface PopupEpochRecord {
@@ -537,11 +570,14 @@ export function trainPopup(network: PopupNetwork, train: PopupExamples, options:
   }
   if (!Number.isSafeInteger(options.epochs) || options.epochs < 1) throw new InputError(`edge-popup: epochs must be a positive integer, got ${options.epochs}`);
   if (!Number.isSafeInteger(options.batchSize) || options.batchSize < 1) throw new InputError(`edge-popup: batchSize must be a positive integer, got ${options.batchSize}`);
-  const model = new PopupModel(network, options.keepFraction);
+  const engine = options.engine ?? (fastTrainable(network) ? 'fast' : 'reference');
+  const reference = engine === 'reference' ? new PopupModel(network, options.keepFraction) : null;
+  const fast = engine === 'fast' ? new PopupTrainer(network, options.keepFraction, options.batchSize, options.threads ?? defaultPopupThreads()) : null;
   const batch = new Float32Array(options.batchSize * features);
   const batchLabels = new Int32Array(options.batchSize);
   const batchesPerEpoch = Math.ceil(train.count / options.batchSize);
   const history: PopupEpochRecord[] = [];
+  const masks = (): Uint8Array[] => (fast !== null ? fast.maskArrays() : reference!.maskArrays());
   let done = 0;
   try {
     for (let epoch = 0; epoch < options.epochs; epoch++) {
@@ -556,11 +592,14 @@ export function trainPopup(network: PopupNetwork, train: PopupExamples, options:
           batch.set(train.inputs.subarray(example * features, (example + 1) * features), b * features);
           batchLabels[b] = train.labels[example]!;
         }
-        const step = tf.tidy(() => {
-          const x = tf.tensor2d(batch.subarray(0, n * features), [n, features]);
-          const y = tf.tensor1d(batchLabels.subarray(0, n), 'int32');
-          return model.trainStep(x, y, learningRate, options);
-        });
+        const step =
+          fast !== null
+            ? fast.trainStep(batch, batchLabels, n, learningRate, options)
+            : tf.tidy(() => {
+                const x = tf.tensor2d(batch.subarray(0, n * features), [n, features]);
+                const y = tf.tensor1d(batchLabels.subarray(0, n), 'int32');
+                return reference!.trainStep(x, y, learningRate, options);
+              });
         if (!Number.isFinite(step.loss)) {
           throw new RunError(`edge-popup diverged: loss ${step.loss} in epoch ${epoch + 1}; lower the learning rate (now ${options.learningRate})`);
         }
@@ -571,11 +610,23 @@ export function trainPopup(network: PopupNetwork, train: PopupExamples, options:
       }
       options.onEpochTrained?.(epoch + 1);
       const record: PopupEpochRecord = { epoch: epoch + 1, learningRate, trainLoss: lossSum / train.count, trainAccuracy: correct / train.count };
-      if (options.test !== undefined) record.testAccuracy = accuracyOf(model.predict(options.test.inputs, options.test.count), options.test.labels, options.test.count);
+      if (options.test !== undefined) record.testAccuracy = accuracyOf(layeredPredictions(network, masks(), options.test), options.test.labels, options.test.count);
       history.push(record);
       options.onEpoch?.(record);
     }
-    return { history, ...model.counts(), masks: model.maskArrays() };
+    const counts = fast !== null ? fast.counts() : reference!.counts();
+    return { history, ...counts, masks: masks() };
+  } finally {
+    reference?.dispose();
+    fast?.dispose();
+  }
+}
+
+/** Predictions of the layered masked network (PopupModel's products, these masks) on a test set. */
+export function layeredPredictions(network: PopupNetwork, masks: readonly Uint8Array[], test: PopupExamples): Int32Array {
+  const model = new PopupModel(network, 1);
+  try {
+    return model.predictWithMasks(test.inputs, test.count, masks);
   } finally {
     model.dispose();
   }

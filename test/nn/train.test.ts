@@ -151,3 +151,21 @@ test('defaults exist for every named architecture and mlp:…', () => {
   assert.equal(defaultTraining('lenet5').preprocess, 'standard');
   assert.equal(defaultTraining('fc2').preprocess, 'pixels');
 });
+
+test('weight decay adds wd·w to every gradient: one plain SGD step differs from the undecayed one by −lr·wd·w', async () => {
+  const set = subset(train, 0, 16);
+  const network = initializeNetwork(createNetwork('mlp:784-8-10', { bias: false }), 4);
+  const options = tiny({ epochs: 1, batchSize: 16, optimizer: 'sgd', learningRate: 0.5, momentum: 0 });
+  const plain = await trainNetwork(network, set, options);
+  const decayed = await trainNetwork(network, set, { ...options, weightDecay: 0.1 });
+  network.layers.forEach((layer, l) => {
+    if (layer.kind !== 'dense') return;
+    const w0 = layer.weight;
+    const a = (plain.network.layers[l] as DenseLayer).weight;
+    const b = (decayed.network.layers[l] as DenseLayer).weight;
+    for (let i = 0; i < w0.length; i++) {
+      const expected = -0.5 * 0.1 * w0[i]!;
+      assert.ok(Math.abs(b[i]! - a[i]! - expected) <= 1e-6 + 1e-4 * Math.abs(expected), `layer ${l} weight ${i}: ${b[i]! - a[i]!} vs ${expected}`);
+    }
+  });
+});

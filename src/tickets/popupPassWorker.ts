@@ -1,0 +1,31 @@
+/**
+ * Worker thread of the fast edge-popup trainer: runs its share of the row shards of popupPasses.ts on the shared
+ * arrays when the trainer signals a command (Atomics on a shared control block; see PassRunner in popupEngine.ts).
+ */
+import { workerData } from 'node:worker_threads';
+import { initTf } from '../nn/tf/backend.js';
+import { SHARDS, rebuildShard, updateShard, type PassLayer } from './popupPasses.js';
+import { forwardShard, gradientShard } from './popupProducts.js';
+import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from './popupPassProtocol.js';
+
+const { control, params, layers, thread, threads } = workerData as PassWorkerData;
+const ctrl = new Int32Array(control);
+const values = new Float64Array(params);
+await initTf();
+let seen = 0;
+for (;;) {
+  Atomics.wait(ctrl, CONTROL.sequence, seen);
+  seen = Atomics.load(ctrl, CONTROL.sequence);
+  const command = Atomics.load(ctrl, CONTROL.command);
+  if (command === COMMAND.exit) break;
+  const layer: PassLayer = layers[Atomics.load(ctrl, CONTROL.layer)]!;
+  for (let shard = thread; shard < SHARDS; shard += threads) {
+    if (command === COMMAND.update) {
+      updateShard(layer, shard, values[PARAMS.lr]!, values[PARAMS.wd]!, values[PARAMS.mu]!, values[PARAMS.lo]!, values[PARAMS.hi]!);
+    } else if (command === COMMAND.rebuild) rebuildShard(layer, shard, values[PARAMS.threshold]!);
+    else if (command === COMMAND.forward) forwardShard(layer, shard, values[PARAMS.batch]!);
+    else gradientShard(layer, shard, values[PARAMS.batch]!);
+  }
+  Atomics.add(ctrl, CONTROL.done, 1);
+  Atomics.notify(ctrl, CONTROL.done);
+}
