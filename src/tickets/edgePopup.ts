@@ -526,7 +526,7 @@ export interface PopupTrainOptions extends PopupOptimizerOptions {
    * blocks) or 'reference' (PopupModel: tf autodiff through the layered network).
    */
   engine?: 'fast' | 'reference';
-  /** Threads of the fast engine's passes (default: up to 2); results do not depend on it. */
+  /** Threads of the fast engine (default: defaultPopupThreads); results do not depend on it. */
   threads?: number;
 }
 
@@ -572,7 +572,7 @@ export function trainPopup(network: PopupNetwork, train: PopupExamples, options:
   if (!Number.isSafeInteger(options.batchSize) || options.batchSize < 1) throw new InputError(`edge-popup: batchSize must be a positive integer, got ${options.batchSize}`);
   const engine = options.engine ?? (fastTrainable(network) ? 'fast' : 'reference');
   const reference = engine === 'reference' ? new PopupModel(network, options.keepFraction) : null;
-  const fast = engine === 'fast' ? new PopupTrainer(network, options.keepFraction, options.batchSize, options.threads ?? defaultPopupThreads()) : null;
+  const fast = engine === 'fast' ? new PopupTrainer(network, options.keepFraction, options.batchSize, options.threads ?? defaultPopupThreads(network)) : null;
   const batch = new Float32Array(options.batchSize * features);
   const batchLabels = new Int32Array(options.batchSize);
   const batchesPerEpoch = Math.ceil(train.count / options.batchSize);

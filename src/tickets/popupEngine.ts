@@ -198,9 +198,14 @@ export function fastTrainable(network: PopupNetwork): boolean {
 }
 
 
-/** Default threads for the passes: both cores of a laptop, no more (the passes are memory-bound beyond). */
-export function defaultPopupThreads(): number {
-  return Math.max(1, Math.min(2, availableParallelism()));
+/**
+ * Default threads for the passes: both cores of a laptop, no more (the passes are memory-bound beyond), and one
+ * for networks under 200,000 masked weights (a worker's tfjs start-up, ≈ 0.3 s, would outweigh the gain).
+ */
+export function defaultPopupThreads(network: PopupNetwork): number {
+  let weights = 0;
+  for (const layer of network.layers) if (layer.kind !== 'relu') weights += layer.weight.length;
+  return weights < 200_000 ? 1 : Math.max(1, Math.min(2, availableParallelism()));
 }
 
 /**
