@@ -13,6 +13,7 @@ import { registerVerify } from './verify.js';
 import { registerExport } from './export.js';
 import { registerBound } from './bound.js';
 import { registerDemo } from './demo.js';
+import { registerReproduce } from './reproduce.js';
 
 export type RegisterCommand = (program: Command, io: CliIo) => void;
 
@@ -29,4 +30,5 @@ export const COMMANDS: RegisterCommand[] = [
   registerExport,
   registerBound,
   registerDemo,
+  registerReproduce,
 ];

@@ -206,7 +206,8 @@ export function svgLinePlot(series: readonly LinePlotSeries[], options: LinePlot
   // Clip a few px outside the frame, so markers and error-bar caps at the range ends show whole.
   const bleed = 4;
   out.push(`<defs><clipPath id="${id}-area"><rect x="${px(left - bleed)}" y="${px(top - bleed)}" width="${px(plotWidth + 2 * bleed)}" height="${px(plotHeight + 2 * bleed)}"/></clipPath></defs>`);
-  if (options.title) out.push(`<text x="${px(left + plotWidth / 2)}" y="24" text-anchor="middle" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`);
+  // Left-aligned at the image's margin: centred over a plot narrowed by a legend, long titles fell off the left edge.
+  if (options.title) out.push(`<text x="12" y="24" text-anchor="start" font-size="15" font-weight="bold">${escapeXml(options.title)}</text>`);
 
   // Grid and ticks.
   out.push('<g class="x-axis">');
