@@ -38,7 +38,7 @@ export function demoSteps(out: string, seed: number, quick: boolean): DemoStep[]
     },
     {
       title: "Theorem 1: prune the depth-4 random network (weights regenerated from the seed) to a ticket for the target",
-      argv: ['prune', '--target', target, '--tolerance', '1', '--seed', s, '--out', ticket],
+      argv: ['prune', '--target', target, '--tolerance', '0.5', '--seed', s, '--out', ticket],
     },
     {
       title: 'Verify the ticket as a network: measured errors, the certificate, accuracies',
