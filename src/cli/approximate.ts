@@ -3,9 +3,11 @@
  * replaced by a subset sum of n random numbers, the result saved, evaluated on MNIST and set beside the
  * published table (src/experiments/approximateRun.ts; docs/experiment1.md).
  */
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
+import { approximateMemory, checkMemory } from '../core/limits.js';
 import {
   APPROXIMATED_FILE,
   OUTSIDE_FILE,
@@ -21,15 +23,16 @@ import {
   type SampleSweepRow,
 } from '../experiments/approximateRun.js';
 import { loadModel } from '../io/modelFile.js';
-import type { Preprocess } from '../nn/network.js';
+import { parameterCount, type Preprocess } from '../nn/network.js';
 import { closeSolverPool } from '../subsetsum/batch.js';
 import { MAX_SAMPLE_COUNT, OBJECTIVES } from '../subsetsum/types.js';
-import { COEFFICIENT_DISTRIBUTIONS, COEFFICIENT_SHARINGS, type ApproximateOptions } from '../tickets/approximate.js';
+import { COEFFICIENT_DISTRIBUTIONS, COEFFICIENT_SHARINGS, sampleCountFromFormula, type ApproximateOptions } from '../tickets/approximate.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { VERSION } from './main.js';
 import { parseChoice, parseIntegerRange, parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
+import { memoryLimitFromCli } from './prune.js';
 
 interface ApproximateFlags {
   target?: string;
@@ -46,6 +49,7 @@ interface ApproximateFlags {
   preprocess?: string;
   workers?: string;
   chunkSize: string;
+  memoryLimit?: string;
   eval: boolean;
   json?: boolean;
   progress: boolean;
@@ -74,6 +78,7 @@ export const registerApproximate: RegisterCommand = (program: Command, io: CliIo
     .option('--preprocess <name>', 'MNIST input scaling, overriding the one the file records: pixels ([0,1]) or standard')
     .option('--workers <count>', 'solver threads (default: all cores); results do not depend on it')
     .option('--chunk-size <count>', 'weights per resumable chunk; results do not depend on it', '20000')
+    .option('--memory-limit <size>', 'refuse a run whose estimated memory exceeds SIZE (e.g. 8G, 75%; default: half the machine, or LOTTERY_MEMORY_LIMIT)')
     .option('--no-eval', 'skip the MNIST evaluation (accuracies are null)')
     .option('--json', 'print the summary as JSON')
     .option('--no-progress', 'do not report progress on stderr')
@@ -88,7 +93,8 @@ function required(value: string | undefined, flag: string): string {
 
 export function approximateOptionsFromFlags(flags: ApproximateFlags): ApproximateOptions {
   const options: ApproximateOptions = {
-    tolerance: parseNumber('--tolerance', flags.tolerance, { above: 0 }),
+    // ε is a fraction of the weights' scale: n = c·round(log2(1/ε)) needs 0 < ε < 1 (Pensia et al., Theorem 1).
+    tolerance: parseNumber('--tolerance', flags.tolerance, { above: 0, below: 1 }),
     sampleFactor: parseNumber('--c', flags.c, { above: 0, max: 1000 }),
     coefficients: parseChoice('--coefficients', flags.coefficients, COEFFICIENT_SHARINGS),
     distribution: parseChoice('--distribution', flags.distribution, COEFFICIENT_DISTRIBUTIONS),
@@ -97,6 +103,12 @@ export function approximateOptionsFromFlags(flags: ApproximateFlags): Approximat
     chunkSize: parseNumber('--chunk-size', flags.chunkSize, { integer: true, min: 1, max: 10_000_000 }),
   };
   if (flags.samples !== undefined) options.sampleCount = parseNumber('--samples', flags.samples, { integer: true, min: 1, max: MAX_SAMPLE_COUNT });
+  else if (flags.samplesSweep === undefined) {
+    const { sampleCount, formula } = sampleCountFromFormula(options.sampleFactor, options.tolerance);
+    if (sampleCount < 1 || sampleCount > MAX_SAMPLE_COUNT) {
+      throw new InputError(`--tolerance ${options.tolerance} with --c ${options.sampleFactor}: ${formula}, outside 1..${MAX_SAMPLE_COUNT}; choose ε and c so that n is in range, or give --samples`);
+    }
+  }
   return options;
 }
 
@@ -108,7 +120,15 @@ async function runApproximateCommand(flags: ApproximateFlags, io: CliIo, command
   const sweep = flags.samplesSweep === undefined ? null : parseIntegerRange('--samples-sweep', flags.samplesSweep, { min: 1, max: MAX_SAMPLE_COUNT }, 100);
   const preprocess = flags.preprocess === undefined ? undefined : parseChoice<Preprocess>('--preprocess', flags.preprocess, ['pixels', 'standard']);
   const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const target = loadModel(targetFile, { ...(flags.arch !== undefined ? { arch: flags.arch } : {}), ...(preprocess !== undefined ? { preprocess } : {}) });
+  const largestN = sweep !== null ? Math.max(...sweep) : (options.sampleCount ?? sampleCountFromFormula(options.sampleFactor, options.tolerance).sampleCount);
+  checkMemory(
+    'approximate',
+    approximateMemory({ parameterCount: parameterCount(target), sampleCount: largestN, chunkSize: options.chunkSize ?? 20_000, workers: workers ?? availableParallelism() }),
+    memoryLimit,
+    'lower --chunk-size or --workers',
+  );
   const spec: ApproximateRunSpec = {
     target,
     targetFile: resolve(targetFile),

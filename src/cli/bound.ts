@@ -3,8 +3,10 @@
  * formula, the random network it implies (dense and block-structured), the Malach-style single-product baseline's
  * measured width, the counting lower bound — and with --search, the smallest n whose ticket meets the tolerance.
  */
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
+import { checkMemory, pruneMemory } from '../core/limits.js';
 import { parameterCount } from '../nn/network.js';
 import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
@@ -14,7 +16,7 @@ import { sizeReport, type SizeReport } from '../tickets/sizes.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
-import { humanSizes, loadTarget, parseDistribution, planOptionsFromFlags, requiredFlag } from './prune.js';
+import { MEMORY_LIMIT_HELP, humanSizes, loadTarget, memoryLimitFromCli, parseDistribution, planOptionsFromFlags, requiredFlag } from './prune.js';
 
 interface BoundFlags {
   target?: string;
@@ -32,6 +34,7 @@ interface BoundFlags {
   search?: boolean;
   searchMax: string;
   workers?: string;
+  memoryLimit?: string;
   json?: boolean;
 }
 
@@ -63,6 +66,7 @@ export const registerBound: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--search', 'prune for several n (binary search) and report the smallest n whose certificate is ≤ ε')
     .option('--search-max <n>', 'largest n tried by --search', '24')
     .option('--workers <count>', 'solver threads for --search')
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
     .option('--arch <name>', 'architecture of the target when the file does not record it')
     .option('--preprocess <name>', 'MNIST input scaling when the file does not record it: pixels or standard')
     .option('--json', 'print the report as JSON')
@@ -82,8 +86,14 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
   const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   if (flags.target === undefined) throw new InputError(`--target is required, e.g. ${EXAMPLE}`);
   requiredFlag(flags.tolerance, '--tolerance', EXAMPLE);
+  const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const { network, sha256, file } = loadTarget(flags, EXAMPLE);
   const { plan, tolerances } = planPrune(network, { ...options, seed, targetSha256: sha256 });
+  if (flags.search) {
+    // The largest n the search may try is the one that needs the most memory.
+    const stages = plan.stages.map((s) => ({ ...s, sampleCount: Math.max(s.sampleCount, searchMax) }));
+    checkMemory('bound --search', pruneMemory(stages, workers ?? availableParallelism()), memoryLimit, 'lower --search-max or --workers');
+  }
   const sizes: SizeReport = sizeReport(plan, {
     tolerance: options.tolerance, entryTolerances: tolerances, failureProbability: delta, seed, distribution,
     keptParams: null, targetParams: parameterCount(network), malachSampleSize: malachSample,

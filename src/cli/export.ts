@@ -3,6 +3,7 @@
  * inputs, regenerated from the ticket file alone (see src/tickets/toNetwork.ts for what is folded where).
  */
 import type { Command } from 'commander';
+import { checkMemory, fullWidthExportMemory } from '../core/limits.js';
 import { exportOnnx } from '../io/onnx.js';
 import { saveModel } from '../io/modelFile.js';
 import { loadTicket } from '../io/ticketFile.js';
@@ -12,7 +13,7 @@ import { checkRegeneration } from '../tickets/verify.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice } from './parse.js';
-import { requiredFlag } from './prune.js';
+import { MEMORY_LIMIT_HELP, memoryLimitFromCli, requiredFlag } from './prune.js';
 import { parameterCount } from '../nn/network.js';
 
 interface ExportFlags {
@@ -20,6 +21,7 @@ interface ExportFlags {
   format: string;
   out?: string;
   fullWidth?: boolean;
+  memoryLimit?: string;
   json?: boolean;
 }
 
@@ -33,13 +35,16 @@ export const registerExport: RegisterCommand = (program: Command, io: CliIo) => 
     .option('--format <format>', 'onnx or safetensors', 'onnx')
     .option('--out <file>', 'model file to write')
     .option('--full-width', 'keep every hidden unit of the random network (2n per input), not only the kept ones')
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
     .option('--json', 'print a summary as JSON')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((flags: ExportFlags) => {
       const ticketFile = requiredFlag(flags.ticket, '--ticket', EXAMPLE);
       const out = requiredFlag(flags.out, '--out', EXAMPLE);
       const format = parseChoice('--format', flags.format, ['onnx', 'safetensors'] as const);
+      const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
       const ticket = loadTicket(ticketFile);
+      if (flags.fullWidth === true) checkMemory('export --full-width', fullWidthExportMemory(ticket.meta.stages), memoryLimit, 'export without --full-width (only the kept units)');
       checkRegeneration(ticket, ticketFile);
       const network = ticketToNetwork(materializeTicket(ticket), { form: 'real', fullWidth: flags.fullWidth === true });
       if (format === 'onnx') exportOnnx(out, network);

@@ -7,7 +7,7 @@ import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
-import { publishedAccuracy, preparePopupData, runPopup, type PopupRunRecord } from '../experiments/popup.js';
+import { checkPopupMemory, publishedAccuracy, preparePopupData, runPopup, type PopupRunRecord } from '../experiments/popup.js';
 import { resolvePopupRunSpec, type PopupRunSpec } from '../experiments/popupSpec.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
 import { POPUP_WEIGHT_INITS } from '../tickets/edgePopup.js';
@@ -16,6 +16,7 @@ import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
+import { MEMORY_LIMIT_HELP, memoryLimitFromCli } from './prune.js';
 
 interface PopupFlags {
   arch?: string;
@@ -37,6 +38,7 @@ interface PopupFlags {
   convs?: string;
   convEpochs?: string;
   out?: string;
+  memoryLimit?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -69,6 +71,7 @@ export const registerPopup: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--convs <source>', 'lenet5: trained (copied from a LeNet5 trained first, as the paper) or random (default trained)')
     .option('--conv-epochs <count>', 'lenet5 with trained convs: epochs of the LeNet5 they are copied from (default 2)')
     .option('--out <dir>', 'write the resolved spec (spec.json) and the record (record.json) into this folder')
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
     .option('--json', 'print the record as JSON')
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n  lottery popup --arch fc2 --structure dense --epochs 2 --seed 1 --json\n`)
@@ -120,6 +123,7 @@ const SPEC_KEYS = ['arch', 'structure', 'keepFraction', 'pruneFraction', 'seed',
 
 async function runPopupCommand(flags: PopupFlags, io: CliIo): Promise<void> {
   const spec = popupSpecFromFlags(flags);
+  checkPopupMemory(spec, memoryLimitFromCli(flags.memoryLimit));
   const progress = createProgress(io, `popup ${spec.arch} ${spec.structure}`, flags.progress);
   let record: PopupRunRecord;
   try {

@@ -4,21 +4,30 @@
  * metadata + certificate) and reports sizes against Theorem 1, the Malach-style baseline and the lower bound.
  */
 import { readFileSync } from 'node:fs';
+import { availableParallelism, totalmem } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
+import { MEMORY_LIMIT_ENV, checkMemory, pruneMemory, resolveMemoryLimit, type MemoryLimit } from '../core/limits.js';
 import { distributionByName, distributionName, type Distribution } from '../core/random.js';
 import { loadModel } from '../io/modelFile.js';
 import { fileSha256, saveTicket } from '../io/ticketFile.js';
 import { parameterCount, type Network, type Preprocess } from '../nn/network.js';
 import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
-import { pruneTheorem1, type PruneOptions, type PruneResult, type StagePruneReport } from '../tickets/prune.js';
+import { planPrune, pruneTheorem1, type PruneOptions, type PruneResult, type StagePruneReport } from '../tickets/prune.js';
 import { sizeReport, type SizeReport } from '../tickets/sizes.js';
 import { INPUT_DOMAINS, type InputDomain } from '../tickets/theorem1.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber, parseNumberList } from './parse.js';
 import { createProgress } from './progress.js';
+
+/** The memory limit in force for this invocation: --memory-limit, else LOTTERY_MEMORY_LIMIT, else half the machine. */
+export function memoryLimitFromCli(flagText: string | undefined): MemoryLimit {
+  return resolveMemoryLimit(flagText, process.env[MEMORY_LIMIT_ENV], totalmem());
+}
+
+export const MEMORY_LIMIT_HELP = 'refuse a run whose estimated memory exceeds SIZE (e.g. 8G, 75%; default: half the machine, or LOTTERY_MEMORY_LIMIT)';
 
 export interface TargetFlags {
   target?: string;
@@ -38,6 +47,7 @@ interface PruneFlags extends TargetFlags {
   inputRadius?: string;
   workers?: string;
   malachSample: string;
+  memoryLimit?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -79,7 +89,8 @@ export interface PlanFlags {
 
 export function planOptionsFromFlags(flags: PlanFlags, example: string): Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> {
   const options: Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> = {
-    tolerance: parseNumber('--tolerance', requiredFlag(flags.tolerance, '--tolerance', example), { above: 0 }),
+    // Normalised, ‖f(x)‖ ≤ 1 on the whole ball: ε ≥ 1 is met by the empty ticket, so ε is a fraction in (0, 1).
+    tolerance: parseNumber('--tolerance', requiredFlag(flags.tolerance, '--tolerance', example), { above: 0, below: 1 }),
   };
   if (flags.samples !== undefined && flags.failureProbability !== undefined) throw new InputError('--samples and --failure-probability: give one or the other');
   if (flags.samples !== undefined) {
@@ -111,6 +122,7 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--input-radius <R>', 'guarantee for ‖x‖ ≤ R (default: max norm of the MNIST pixel box, 28 for pixels)')
     .option('--workers <count>', 'solver threads (default: all cores); the ticket does not depend on it')
     .option('--malach-sample <count>', 'target entries sampled to measure the Malach-style width (0: skip)', '1000')
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
     .option('--arch <name>', 'architecture of the target when the file does not record it')
     .option('--preprocess <name>', 'MNIST input scaling when the file does not record it: pixels or standard')
     .option('--json', 'print the report as JSON')
@@ -159,7 +171,10 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
   const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 0 });
+  const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const { network, sha256, file } = loadTarget(flags, EXAMPLE);
+  const { plan } = planPrune(network, { ...planOptions, seed, distribution, objective, targetSha256: sha256 });
+  checkMemory('prune', pruneMemory(plan.stages, workers ?? availableParallelism()), memoryLimit, 'lower --samples or --workers, or prune a smaller target');
   const progress = createProgress(io, 'prune', flags.progress);
   let result: PruneResult;
   const solveStart = performance.now();

@@ -11,9 +11,11 @@ import { popupFigure, popupSummaryMarkdown } from '../report/popupFigure.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { createProgress } from './progress.js';
+import { MEMORY_LIMIT_HELP, memoryLimitFromCli } from './prune.js';
 
 interface RunFlags {
   out?: string;
+  memoryLimit?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -42,6 +44,7 @@ export const registerRun: RegisterCommand = (program: Command, io: CliIo) => {
     )
     .argument('<spec>', 'experiment spec, e.g. experiments/fc2.json')
     .option('--out <dir>', 'run directory (required)')
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
     .option('--json', 'print the records as a JSON array')
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
@@ -50,6 +53,7 @@ export const registerRun: RegisterCommand = (program: Command, io: CliIo) => {
 
 async function runCommand(specFile: string, flags: RunFlags, io: CliIo): Promise<void> {
   if (flags.out === undefined || flags.out === '') throw new InputError(`--out is required, e.g. ${EXAMPLE}`);
+  memoryLimitFromCli(flags.memoryLimit);
   let text: string;
   try {
     text = readFileSync(specFile, 'utf8');
@@ -85,6 +89,7 @@ async function runPopupExperiment(input: unknown, context: ExperimentContext): P
   try {
     const result = await runPopupSweep(spec, {
       outDir: context.outDir,
+      memoryLimit: memoryLimitFromCli(flags.memoryLimit),
       version: VERSION,
       argv: context.argv,
       onRun: (index, count, run, resumed) => {

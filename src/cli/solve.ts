@@ -4,6 +4,8 @@
  * solver, the brute-force oracle or the paper's MIP (HiGHS).
  */
 import type { Command } from 'commander';
+import { InputError } from '../core/errors.js';
+import { subsetSumRefusal } from '../core/limits.js';
 import { solveWithMethod, SOLVE_METHODS, type SolveMethod } from '../subsetsum/solve.js';
 import { MAX_SAMPLE_COUNT, OBJECTIVES, type Objective } from '../subsetsum/types.js';
 import type { RegisterCommand } from './commands.js';
@@ -36,7 +38,8 @@ export const registerSolve: RegisterCommand = (program: Command, io: CliIo) => {
 };
 
 async function runSolve(flags: SolveFlags, io: CliIo): Promise<void> {
-  const values = parseNumberList('--values', flags.values, {}, MAX_SAMPLE_COUNT);
+  const values = parseNumberList('--values', flags.values, {}, 1_000_000);
+  if (values.length > MAX_SAMPLE_COUNT) throw new InputError(subsetSumRefusal('--values', values.length, MAX_SAMPLE_COUNT));
   const target = parseNumber('--target', flags.target);
   const tolerance = parseNumber('--tolerance', flags.tolerance, { above: 0 });
   const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);

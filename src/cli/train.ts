@@ -5,10 +5,11 @@
  */
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
+import { checkMemory, checkTfHeap, trainMemory, trainTfMemory, type TrainMemoryInput } from '../core/limits.js';
 import { MAX_SEED } from '../core/random.js';
 import { saveModel } from '../io/modelFile.js';
 import { loadMnist } from '../io/mnist.js';
-import { createNetwork, parseArch } from '../nn/architectures.js';
+import { createNetwork, parseArch, type ArchSpec } from '../nn/architectures.js';
 import { evaluate } from '../nn/evaluate.js';
 import { parameterCount, type Preprocess } from '../nn/network.js';
 import {
@@ -27,6 +28,7 @@ import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
+import { MEMORY_LIMIT_HELP, memoryLimitFromCli } from './prune.js';
 
 interface TrainFlags {
   arch?: string;
@@ -42,6 +44,7 @@ interface TrainFlags {
   trainImages?: string;
   seed?: string;
   out?: string;
+  memoryLimit?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -100,11 +103,26 @@ export const registerTrain: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--train-images <count>', 'train on the first COUNT of the 60,000 training images only (quick runs)')
     .option('--seed <seed>', 'random seed for initialisation and shuffling, integer in [0, 2^32) (required)')
     .option('--out <file>', 'output .safetensors file (required)')
+    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
     .option('--json', 'print a JSON summary on stdout')
     .option('--no-progress', 'no progress bar or per-epoch lines on stderr')
     .addHelpText('after', `${defaultsHelp()}\n\nExample:\n  ${EXAMPLE}\n  lottery train --arch lenet5 --seed 1 --out lenet5.safetensors --json\n`)
     .action((flags: TrainFlags) => runTrainCommand(flags, io));
 };
+
+/** Sizes of a training run, from the architecture alone (nothing allocated yet). */
+export function trainMemoryInput(arch: ArchSpec, bias: boolean, batchSize: number, optimizer: OptimizerName): TrainMemoryInput {
+  // LeNet5: 61,706 parameters; activations per example 784 + 6·28·28 + 6·14·14 + 16·10·10 + 16·5·5 + 120 + 84 + 10.
+  const sizes = arch.kind === 'mlp' ? arch.sizes : null;
+  let parameterCount = 61_706;
+  let activationsPerExample = 784 + 4704 + 1176 + 1600 + 400 + 120 + 84 + 10;
+  if (sizes !== null) {
+    parameterCount = 0;
+    for (let i = 1; i < sizes.length; i++) parameterCount += sizes[i - 1]! * sizes[i]! + (bias ? sizes[i]! : 0);
+    activationsPerExample = sizes.reduce((a, b) => a + b, 0);
+  }
+  return { parameterCount, activationsPerExample, batchSize, optimizerStates: optimizer === 'adam' ? 2 : 1 };
+}
 
 function required(value: string | undefined, flag: string): string {
   if (value === undefined || value === '') throw new InputError(`${flag} is required, e.g. ${EXAMPLE}`);
@@ -128,6 +146,10 @@ async function runTrainCommand(flags: TrainFlags, io: CliIo): Promise<void> {
   const preprocess = flags.preprocess === undefined ? d.preprocess : parseChoice<Preprocess>('--preprocess', flags.preprocess, ['pixels', 'standard']);
   const momentum = parseNumber('--momentum', flags.momentum ?? '0.9', { min: 0, below: 1 });
   const bias = flags.bias === true;
+  const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
+  const sizes = trainMemoryInput(arch, bias, batchSize, optimizer);
+  checkTfHeap(`train ${arch.name}`, trainTfMemory(sizes), 'train a narrower network or a smaller --batch-size');
+  checkMemory(`train ${arch.name}`, trainMemory(sizes), memoryLimit, 'train a narrower network or a smaller --batch-size');
 
   const fullTrain = loadMnist('train');
   const trainImages = flags.trainImages === undefined ? fullTrain.count : parseNumber('--train-images', flags.trainImages, { integer: true, min: 1, max: fullTrain.count });

@@ -5,6 +5,7 @@
  * published accuracies to compare with (the digest's table, from the official code's result files).
  */
 import { InputError } from '../core/errors.js';
+import { checkMemory, checkTfHeap, popupMemory, popupTfMemory, type MemoryLimit, type PopupMemoryInput } from '../core/limits.js';
 import { loadMnist, MNIST_PIXELS, preprocessImages, type MnistSet } from '../io/mnist.js';
 import { RunDirectory } from '../io/runDirectory.js';
 import { createLenet5 } from '../nn/architectures.js';
@@ -331,6 +332,8 @@ export interface PopupSweepOptions extends PopupHooks {
   argv: string[];
   /** Run `index` (0-based) of `total` starts; `resumed` when its record was already on disk. */
   onRun?: (index: number, total: number, spec: PopupRunSpec, resumed: boolean) => void;
+  /** Refuse the sweep up front when its largest run's estimated memory exceeds this (always: the 4 GiB tf heap). */
+  memoryLimit?: MemoryLimit;
   /** A run finished (or was read back); records so far, in sweep order. */
   onRecord?: (record: PopupRunRecord, records: readonly PopupRunRecord[], run: RunDirectory) => void;
 }
@@ -342,11 +345,34 @@ export interface PopupSweepResult {
   run: RunDirectory;
 }
 
+/** Sizes of one run for the memory estimate (src/core/limits.ts), from the spec alone. */
+export function popupMemoryInput(spec: PopupRunSpec): PopupMemoryInput {
+  const structureOptions = { redundancy: spec.redundancy, sampleCount: spec.sampleCount };
+  return {
+    parameterCount: structureParameterCount(spec.arch, spec.structure, structureOptions),
+    activationsPerExample: structureWidths(spec.arch, spec.structure, structureOptions).reduce((a, b) => a + b, 0),
+    batchSize: spec.batchSize,
+    examples: spec.trainCount + spec.testCount,
+    features: spec.arch === 'lenet5' ? MNIST_PIXELS + fcWidths('lenet5')[0]! : MNIST_PIXELS,
+  };
+}
+
+/** Throws an InputError when a run of this spec cannot fit the memory limit (if given) or the tf wasm heap. */
+export function checkPopupMemory(spec: PopupRunSpec, limit?: MemoryLimit): void {
+  const sizes = popupMemoryInput(spec);
+  const subject = `popup ${spec.arch} ${spec.structure}`;
+  const hint = 'lower redundancy, sampleCount, batchSize or trainCount';
+  checkTfHeap(subject, popupTfMemory(sizes), hint);
+  if (limit !== undefined) checkMemory(subject, popupMemory(sizes), limit, hint);
+}
+
 /**
  * Runs every run of the sweep that the directory does not hold yet (each finished record is a checksummed chunk
  * of the run directory, so an interrupted sweep resumes where it stopped), and rewrites records.jsonl after each.
  */
 export async function runPopupSweep(spec: PopupSweepSpec, options: PopupSweepOptions): Promise<PopupSweepResult> {
+  // Refused before the run directory is made: nothing to clean up.
+  for (const runSpec of sweepRuns(spec)) checkPopupMemory(runSpec, options.memoryLimit);
   const run = RunDirectory.open(options.outDir, { command: SWEEP_COMMAND, version: options.version, argv: options.argv, config: { experiment: 'popup', spec } });
   run.writeFile(SPEC_FILE, JSON.stringify(spec, null, 2) + '\n');
   const runs = sweepRuns(spec);

@@ -8,10 +8,10 @@
  */
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { InputError } from '../core/errors.js';
-import { writeFileAtomic } from './atomicFile.js';
+import { TEMPORARY_PREFIX, removeStaleTemporaries, writeFileAtomic } from './atomicFile.js';
 
 export const CONFIG_FILE = 'config.json';
 export const META_FILE = 'meta.json';
@@ -172,6 +172,9 @@ export class RunDirectory {
     const dir = resolve(path);
     if (existsSync(dir) && !statSync(dir).isDirectory()) throw new InputError(`--out ${path}: exists and is not a directory`);
     mkdirSync(dir, { recursive: true });
+    // Temporaries of an invocation that was killed mid-write: never results, so they go.
+    removeStaleTemporaries(dir);
+    removeStaleTemporaries(join(dir, CHUNK_FOLDER));
     const configPath = join(dir, CONFIG_FILE);
     const config = JSON.parse(canonicalJson(options.config)) as unknown;
     const startedAt = now().toISOString();
@@ -243,14 +246,14 @@ export class RunDirectory {
   }
 
   /**
-   * Saves a finished chunk: written to a temporary name, then renamed. There is deliberately no fsync (it
-   * costs more than solving a small chunk): a chunk torn by a power loss fails its checksum on resume and is
-   * recomputed, so it can be lost but never wrong.
+   * Saves a finished chunk: written to a temporary name, then renamed, so a killed process leaves either the
+   * whole chunk or none. There is deliberately no fsync (it costs more than solving a small chunk): a chunk torn
+   * by a power loss fails its checksum on resume and is recomputed, so it can be lost but never wrong.
    */
   writeChunk(index: number, payload: Uint8Array): void {
     const path = this.chunkPath(index);
     mkdirSync(dirname(path), { recursive: true });
-    const temporary = `${path}.${process.pid}.tmp`;
+    const temporary = join(dirname(path), `${TEMPORARY_PREFIX}${process.pid}-${index}-${basename(path)}`);
     writeFileSync(temporary, encodeChunkFile(index, payload));
     renameSync(temporary, path);
   }

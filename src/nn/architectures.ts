@@ -5,6 +5,7 @@
  * the classes in docs/model-files.md maps onto them one to one.
  */
 import { InputError } from '../core/errors.js';
+import { formatBytes } from '../core/limits.js';
 import type { Conv2dLayer, DenseLayer, Layer, Network, Preprocess } from './network.js';
 
 export type ArchSpec =
@@ -39,12 +40,17 @@ export function parseArch(text: string): ArchSpec {
   if (name.startsWith('mlp:')) {
     const parts = name.slice(4).split('-');
     const sizes = parts.map((part) => (/^[0-9]+$/.test(part) ? Number(part) : NaN));
-    if (sizes.length < 2 || sizes.some((size) => !Number.isSafeInteger(size) || size < 1 || size > MAX_WIDTH)) {
+    if (sizes.length < 2 || sizes.some((size) => !Number.isSafeInteger(size) || size < 1)) {
       throw new InputError(`arch '${text}': an MLP is written mlp:IN-HIDDEN-…-OUT with widths 1..${MAX_WIDTH}, e.g. mlp:784-300-100-10`);
     }
+    // Refused before anything is allocated, with what the layer would need.
     for (let i = 1; i < sizes.length; i++) {
-      if (sizes[i - 1]! * sizes[i]! > MAX_WEIGHTS_PER_LAYER) {
-        throw new InputError(`arch '${text}': layer ${i} has ${sizes[i - 1]! * sizes[i]!} weights, more than ${MAX_WEIGHTS_PER_LAYER}`);
+      const weights = sizes[i - 1]! * sizes[i]!;
+      if (weights > MAX_WEIGHTS_PER_LAYER || sizes[i - 1]! > MAX_WIDTH || sizes[i]! > MAX_WIDTH) {
+        throw new InputError(
+          `arch '${text}': layer ${i} (${sizes[i - 1]}→${sizes[i]}) would hold ${weights.toLocaleString('en-US')} weights (${formatBytes(4 * weights)} as float32); ` +
+            `the limit is widths ≤ ${MAX_WIDTH.toLocaleString('en-US')} and ${MAX_WEIGHTS_PER_LAYER.toLocaleString('en-US')} weights (${formatBytes(4 * MAX_WEIGHTS_PER_LAYER)}) per layer`,
+        );
       }
     }
     return { kind: 'mlp', name: mlpName(sizes), sizes };

@@ -91,7 +91,8 @@ export interface PruneResult {
 }
 
 function checkPruneOptions(options: PruneOptions): void {
-  if (!(options.tolerance > 0) || !Number.isFinite(options.tolerance)) throw new InputError(`--tolerance: must be a finite number > 0, got ${options.tolerance}`);
+  // ε is in the normalised domain, where ‖f(x)‖ ≤ 1 on the ball: ε ≥ 1 is met by the empty ticket.
+  if (!(options.tolerance > 0 && options.tolerance < 1)) throw new InputError(`--tolerance: must be a number in (0, 1) (ε in the normalised domain), got ${options.tolerance}`);
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`--seed: expected an integer in [0, 2^32), got ${options.seed}`);
   const d = options.failureProbability;
   if (d !== undefined && !(d > 0 && d < 1)) throw new InputError(`--failure-probability: must be in (0, 1), got ${d}`);

@@ -37,7 +37,7 @@ test('bad input: one line on stderr, exit code 2', async () => {
     [['--values', '0.3', '--target', 'abc'], /--target: expected a finite number/],
     [['--values', '0.3', '--target', '0.5', '--tolerance', '0'], /--tolerance: must be > 0/],
     [['--values', '0.3', '--target', '0.5', '--tolerance', '-1'], /--tolerance: must be > 0/],
-    [['--values', Array(41).fill('0.1').join(','), '--target', '0.5'], /--values: at most 40/],
+    [["--values", Array(41).fill("0.1").join(","), "--target", "0.5"], /--values: 41 values, but the exact solver takes at most 40/],
     [['--values', '', '--target', '0.5'], /--values: expected a comma-separated list/],
     [['--values', '0.3', '--target', '0.5', '--objective', 'fastest'], /--objective: expected one of closest, sparsest/],
     [['--values', Array(21).fill('0.1').join(','), '--target', '0.5', '--method', 'brute-force'], /at most 20 values/],
