@@ -39,6 +39,7 @@ interface PopupFlags {
   convEpochs?: string;
   out?: string;
   memoryLimit?: string;
+  workers?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -72,6 +73,7 @@ export const registerPopup: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--conv-epochs <count>', 'lenet5 with trained convs: epochs of the LeNet5 they are copied from (default 2)')
     .option('--out <dir>', 'write the resolved spec (spec.json) and the record (record.json) into this folder')
     .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
+    .option('--workers <count>', 'threads (default: 2 for networks of 200,000 weights or more); results do not depend on it')
     .option('--json', 'print the record as JSON')
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n  lottery popup --arch fc2 --structure dense --epochs 2 --seed 1 --json\n`)
@@ -128,6 +130,7 @@ async function runPopupCommand(flags: PopupFlags, io: CliIo): Promise<void> {
   let record: PopupRunRecord;
   try {
     const hooks = {
+      ...(flags.workers !== undefined ? { threads: parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 4 }) } : {}),
       onBatch: (done: number, total: number) => progress.update(done, total),
       onPhase: (message: string) => {
         if (flags.progress) io.stderr(`popup: ${message}\n`);

@@ -10,12 +10,14 @@ import { resolvePopupSweepSpec, sweepRuns } from '../experiments/popupSpec.js';
 import { popupFigure, popupSummaryMarkdown } from '../report/popupFigure.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
+import { parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
 import { MEMORY_LIMIT_HELP, memoryLimitFromCli } from './prune.js';
 
 interface RunFlags {
   out?: string;
   memoryLimit?: string;
+  workers?: string;
   json?: boolean;
   progress: boolean;
 }
@@ -45,6 +47,7 @@ export const registerRun: RegisterCommand = (program: Command, io: CliIo) => {
     .argument('<spec>', 'experiment spec, e.g. experiments/fc2.json')
     .option('--out <dir>', 'run directory (required)')
     .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
+    .option('--workers <count>', 'edge-popup threads (default: 2 for networks of 200,000 weights or more); results do not depend on it')
     .option('--json', 'print the records as a JSON array')
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
@@ -90,6 +93,7 @@ async function runPopupExperiment(input: unknown, context: ExperimentContext): P
     const result = await runPopupSweep(spec, {
       outDir: context.outDir,
       memoryLimit: memoryLimitFromCli(flags.memoryLimit),
+      ...(flags.workers !== undefined ? { threads: parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 4 }) } : {}),
       version: VERSION,
       argv: context.argv,
       onRun: (index, count, run, resumed) => {

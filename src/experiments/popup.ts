@@ -135,6 +135,8 @@ export interface PopupHooks {
   now?: () => number;
   /** Reads / writes the conv weights of a LeNet5 run so a sweep trains them once (run directory cache). */
   convCache?: { read(): ConvWeights | null; write(weights: ConvWeights): void };
+  /** Threads of the edge-popup engine (default: src/tickets/popupEngine.ts defaultPopupThreads); results do not depend on it. */
+  threads?: number;
 }
 
 function labelled(set: MnistSet, count: number): LabelledImages {
@@ -286,6 +288,7 @@ export async function runPopup(spec: PopupRunSpec, data: PopupData, hooks: Popup
       onEpochTrained,
       onEpoch,
       ...(hooks.onBatch !== undefined ? { onBatch: hooks.onBatch } : {}),
+      ...(hooks.threads !== undefined ? { threads: hooks.threads } : {}),
     });
     parameters = result.total;
     keptParameters = result.kept;
