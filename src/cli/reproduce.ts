@@ -4,6 +4,7 @@
  * captured), turns their output into records (src/experiments/reproduceRecords.ts) and renders the report
  * (src/report/reproduceReport.ts). Resumable: a step whose records match its configuration is skipped; commands
  * whose saved output matches are not rerun; inner long runs (approximate, run) resume their own directories.
+ * --workers goes to the verbs that take it when they run, never into a command's identity (results do not depend on it).
  */
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -18,6 +19,7 @@ import {
   REPRODUCE_SCALES,
   commandLine,
   configHash,
+  executedArgv,
   formatDuration,
   planReproduce,
   scaleSettings,
@@ -64,6 +66,7 @@ interface ReproduceFlags {
   dryRun?: boolean;
   json?: boolean;
   scale?: string;
+  workers?: string;
 }
 
 const EXAMPLE = 'lottery reproduce --quick --out report';
@@ -84,6 +87,7 @@ export const registerReproduce: RegisterCommand = (program: Command, io: CliIo) 
     .option('--target <file>', 'use this target network (safetensors or ONNX, as `lottery eval` reads) instead of training fc2')
     .option('--seed <seed>', 'random seed of every step, integer in [0, 2^32)', '1')
     .option('--no-timings', 'leave run times out of report.html (then equal seeds give byte-identical reports)')
+    .option('--workers <count>', 'threads of every command that takes --workers (approximate, prune, verify, bound; run at most 4); results do not depend on it')
     .option('--dry-run', 'print the plan and the expected duration, run nothing')
     .option('--json', 'print the run summary (reproduce.json) as JSON on stdout')
     .addOption(new Option('--scale <scale>', 'smoke | quick | full (smoke: tiny sizes, for tests)').hideHelp())
@@ -141,41 +145,73 @@ interface StepContext {
   root: string;
   io: CliIo;
   madeBy: { lottery: string; gitCommit: string | null; node: string };
+  /** --workers, passed to the verbs that take it when they run (never part of a command's identity), or null. */
+  workers: number | null;
   /** Plan and step lines go here (stderr with --json, so stdout stays JSON). */
   say: (text: string) => void;
 }
 
-/** Runs one command in process with its stdout captured and parsed as JSON; saves it for reuse. */
-async function runCommand(command: StepCommand, step: ReproduceStep, inputs: StepInputs, context: StepContext, index: number): Promise<unknown> {
+/** A command's output as saved in work/<step>/outputs/<name>.json, with the seconds it took to compute. */
+interface SavedOutput {
+  output: unknown;
+  /** Null in files written before reproduce stored it. */
+  seconds: number | null;
+}
+
+const savedOutputPath = (out: string, step: ReproduceStep, command: StepCommand): string => join(out, 'work', step.id, 'outputs', `${command.name}.json`);
+
+/** The saved output of a command when it is for this command and inputs (and its output files exist), else null. */
+function readSavedOutput(command: StepCommand, step: ReproduceStep, inputs: StepInputs, out: string, root: string): SavedOutput | null {
+  // The hash names the command as planned: a saved output is reused whatever --workers it was computed with.
+  const hash = configHash({ argv: command.argv, inputs });
+  const saved = savedOutputPath(out, step, command);
+  if (!existsSync(saved) || !command.produces.every((p) => existsSync(resolveToken(p, out, root)))) return null;
+  try {
+    const stored = JSON.parse(readFileSync(saved, 'utf8')) as { hash?: string; output?: unknown; seconds?: unknown };
+    if (stored.hash !== hash) return null;
+    return { output: stored.output, seconds: typeof stored.seconds === 'number' ? stored.seconds : null };
+  } catch {
+    return null; // unreadable: run again
+  }
+}
+
+/** Runs one command in process with its stdout captured and parsed as JSON; saves it (and its run time) for reuse. */
+async function runCommand(command: StepCommand, step: ReproduceStep, inputs: StepInputs, context: StepContext, index: number): Promise<SavedOutput> {
   const { out, root, io, say } = context;
   const hash = configHash({ argv: command.argv, inputs });
-  const saved = join(out, 'work', step.id, 'outputs', `${command.name}.json`);
-  if (existsSync(saved) && command.produces.every((p) => existsSync(resolveToken(p, out, root)))) {
-    try {
-      const stored = JSON.parse(readFileSync(saved, 'utf8')) as { hash?: string; output?: unknown };
-      if (stored.hash === hash) {
-        say(`  (${index}) ${commandLine(command.argv)}  [output saved earlier, reused]\n`);
-        return stored.output;
-      }
-    } catch {
-      // unreadable: run again
-    }
+  const reused = readSavedOutput(command, step, inputs, out, root);
+  if (reused !== null) {
+    say(`  (${index}) ${commandLine(command.argv)}  [output saved earlier, reused]\n`);
+    return reused;
   }
-  say(`  (${index}) $ ${commandLine(command.argv)}\n`);
+  const started = performance.now();
+  const argv = executedArgv(command.argv, context.workers);
+  say(`  (${index}) $ ${commandLine(argv)}\n`);
   let stdout = '';
   const captured: CliIo = { stdout: (s) => void (stdout += s), stderr: (s) => io.stderr(s), interactive: io.interactive };
   // Imported when run: main.ts imports the command table, which imports this file.
   const { main } = await import('./main.js');
-  const code = await main(command.argv.map((a) => resolveToken(a, out, root)), captured);
-  if (code !== 0) throw new RunError(`reproduce: step ${step.id}, command ${commandLine(command.argv)} failed with exit code ${code}`);
+  const code = await main(argv.map((a) => resolveToken(a, out, root)), captured);
+  if (code !== 0) throw new RunError(`reproduce: step ${step.id}, command ${commandLine(argv)} failed with exit code ${code}`);
   let output: unknown;
   try {
     output = displayPaths(JSON.parse(stdout), out);
   } catch (error) {
     throw new RunError(`reproduce: step ${step.id}: ${command.argv[0]} did not print JSON (${(error as Error).message})`);
   }
-  writeFileAtomic(saved, JSON.stringify({ hash, command: commandLine(command.argv), output }) + '\n');
-  return output;
+  const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
+  writeFileAtomic(savedOutputPath(out, step, command), JSON.stringify({ hash, command: commandLine(command.argv), output, seconds }) + '\n');
+  return { output, seconds };
+}
+
+/** The compute time of a step: the sum of its commands' saved run times, null when one is not known. */
+function commandSeconds(saved: readonly (SavedOutput | null)[]): number | null {
+  let sum = 0;
+  for (const s of saved) {
+    if (s === null || s.seconds === null) return null;
+    sum += s.seconds;
+  }
+  return sum;
 }
 
 function stepRecords(plan: ReproducePlan, step: ReproduceStep, outputs: Record<string, unknown>, targetInfo: () => { sha256: string; arch: string | null }): ReproduceRecord[] {
@@ -199,6 +235,11 @@ interface StepOutcome {
   status: 'ran' | 'reused';
   seconds: number;
   configHash: string;
+  /**
+   * Seconds its commands took when they were computed (in this invocation or before an interruption, from the saved
+   * outputs), null when one is unknown.
+   */
+  computeSeconds: number | null;
 }
 
 async function runStep(plan: ReproducePlan, step: ReproduceStep, inputs: StepInputs, context: StepContext, targetInfo: () => { sha256: string; arch: string | null }): Promise<StepOutcome> {
@@ -207,7 +248,10 @@ async function runStep(plan: ReproducePlan, step: ReproduceStep, inputs: StepInp
   const hash = configHash(config);
   const header = readStepHeader(context.out, step.id);
   const targetMissing = step.id === 'target' && plan.trained && !existsSync(resolveToken(plan.targetFile, context.out, context.root));
-  if (header !== null && header.configHash === hash && !targetMissing) return { status: 'reused', seconds: (performance.now() - started) / 1000, configHash: hash };
+  if (header !== null && header.configHash === hash && !targetMissing) {
+    const computeSeconds = commandSeconds(step.commands.map((c) => readSavedOutput(c, step, inputs, context.out, context.root)));
+    return { status: 'reused', seconds: (performance.now() - started) / 1000, configHash: hash, computeSeconds };
+  }
   // A work folder left by a different configuration (other seed, target or scale) is cleared: its inner run
   // directories would refuse the new settings. One with the same configuration is resumed.
   const work = join(context.out, 'work', step.id);
@@ -224,11 +268,17 @@ async function runStep(plan: ReproducePlan, step: ReproduceStep, inputs: StepInp
     writeFileAtomic(resolveToken(plan.popupSpecFile, context.out, context.root), JSON.stringify(plan.popupSpecToWrite, null, 2) + '\n');
   }
   const outputs: Record<string, unknown> = {};
-  for (const [i, command] of step.commands.entries()) outputs[command.name] = await runCommand(command, step, inputs, context, i + 1);
+  const saved: SavedOutput[] = [];
+  for (const [i, command] of step.commands.entries()) {
+    const result = await runCommand(command, step, inputs, context, i + 1);
+    outputs[command.name] = result.output;
+    saved.push(result);
+  }
   const records = stepRecords(plan, step, outputs, targetInfo);
   const headerRecord: StepHeaderRecord = { type: 'step', step: step.id, format: REPRODUCE_RECORDS_FORMAT, configHash: hash, config, madeBy: context.madeBy };
   writeFileAtomic(join(context.out, recordsPath(step.id)), encodeRecords(headerRecord, records));
-  return { status: 'ran', seconds: (performance.now() - started) / 1000, configHash: hash };
+  const seconds = (performance.now() - started) / 1000;
+  return { status: 'ran', seconds, configHash: hash, computeSeconds: commandSeconds(saved) };
 }
 
 /** The step timings of the last run in this folder (empty when there is none or it is unreadable). */
@@ -261,6 +311,7 @@ async function runReproduceCommand(flags: ReproduceFlags, io: CliIo): Promise<vo
   if (flags.out === undefined || flags.out === '') throw new InputError(`--out is required, e.g. ${EXAMPLE}`);
   const out = flags.out;
   const seed = parseNumber('--seed', flags.seed, { integer: true, min: 0, max: 0xffffffff });
+  const workers = flags.workers === undefined ? null : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   const scale: ReproduceScale = flags.scale !== undefined ? parseChoice('--scale', flags.scale, REPRODUCE_SCALES) : flags.quick ? 'quick' : 'full';
   const root = packageRoot();
   const { VERSION } = await import('./main.js');
@@ -287,12 +338,12 @@ async function runReproduceCommand(flags: ReproduceFlags, io: CliIo): Promise<vo
   const say = (text: string) => (flags.json ? io.stderr(text) : io.stdout(text));
   say(printPlan(plan, invocation));
   if (flags.dryRun) {
-    for (const step of plan.steps) for (const c of step.commands) say(`    ${commandLine(c.argv)}\n`);
+    for (const step of plan.steps) for (const c of step.commands) say(`    ${commandLine(executedArgv(c.argv, workers))}\n`);
     return;
   }
   mkdirSync(out, { recursive: true });
   const reportVersions = versions(root, VERSION);
-  const context: StepContext = { out, root, io, say, madeBy: { lottery: VERSION, gitCommit: reportVersions.gitCommit, node: process.version } };
+  const context: StepContext = { out, root, io, say, workers, madeBy: { lottery: VERSION, gitCommit: reportVersions.gitCommit, node: process.version } };
   const previous = previousTimings(out);
   const popupSpecSha256 = configHash(plan.popupSpec);
   let targetSha256 = given?.sha256 ?? '';
@@ -308,6 +359,7 @@ async function runReproduceCommand(flags: ReproduceFlags, io: CliIo): Promise<vo
     expectedSeconds: plan.expectedSeconds,
     machine: `${cpus().length} × ${cpus()[0]?.model.trim() ?? 'unknown CPU'}, Node ${process.version}`,
     loadAverage,
+    workers,
     steps: [],
   };
   let remaining = plan.expectedSeconds;
@@ -326,9 +378,10 @@ async function runReproduceCommand(flags: ReproduceFlags, io: CliIo): Promise<vo
       expectedSpent += step.expectedSeconds;
     }
     say(outcome.status === 'reused' ? `  records up to date (${recordsPath(step.id)}): skipped\n` : `  done in ${formatDuration(outcome.seconds)} → ${recordsPath(step.id)}\n`);
-    // A reused step keeps the time it took when its records were computed (from the previous reproduce.json).
+    // A step's compute time is what its commands took when they ran (saved with their outputs, so it survives an
+    // interrupted run); failing that, the time the previous reproduce.json recorded, or this run's wall time.
     const earlier = previous.find((p) => p.id === step.id && p.configHash === outcome.configHash);
-    const computeSeconds = outcome.status === 'ran' ? outcome.seconds : (earlier?.computeSeconds ?? null);
+    const computeSeconds = outcome.computeSeconds ?? earlier?.computeSeconds ?? (outcome.status === 'ran' ? outcome.seconds : null);
     timings.steps.push({
       id: step.id, title: step.title, status: outcome.status, configHash: outcome.configHash, seconds: Number(outcome.seconds.toFixed(3)),
       computeSeconds: computeSeconds === null ? null : Number(computeSeconds.toFixed(3)), expectedSeconds: Number(step.expectedSeconds.toFixed(1)),

@@ -370,6 +370,22 @@ export function configHash(config: unknown): string {
   return sha256Hex(canonicalJson(config));
 }
 
+// ───────────────────────────── threads ─────────────────────────────
+
+/**
+ * Verbs of the plan that take `--workers` (threads), and the most each accepts. Their results do not depend on it
+ * (tested in test/hardening/determinism.test.ts), so reproduce passes it only when running a command: it is not part
+ * of the commands shown, of a step's configuration or of a saved output's hash.
+ */
+export const WORKER_VERBS: Readonly<Record<string, number>> = { approximate: 256, prune: 256, verify: 256, bound: 256, run: 4 };
+
+/** The argv run for a command: as planned, plus `--workers` (capped at what the verb accepts) when it takes it. */
+export function executedArgv(argv: readonly string[], workers: number | null): string[] {
+  const verb = argv[0] ?? '';
+  if (workers === null || !Object.hasOwn(WORKER_VERBS, verb)) return [...argv];
+  return [...argv, '--workers', String(Math.min(workers, WORKER_VERBS[verb]!))];
+}
+
 /** A command as a shell line (arguments with spaces or shell characters quoted). */
 export function commandLine(argv: readonly string[]): string {
   return ['lottery', ...argv].map((a) => (/^[A-Za-z0-9_@%+=:,./$-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');

@@ -53,6 +53,8 @@ export interface ReportTimings {
     expectedSeconds: number;
     machine: string;
     loadAverage: number[];
+    /** reproduce --workers (threads of the commands that take it; results do not depend on it), null: their defaults. */
+    workers?: number | null;
     /**
      * seconds: this invocation; computeSeconds: when the step's records were computed (this run, or the earlier run
      * whose records were reused; null when unknown); configHash identifies the records.
@@ -387,6 +389,11 @@ ${producerNote}
 </section>`;
 }
 
+/** The threads the commands used: `--workers N`, or each command's default. */
+function threads(source: NumberSource, workers: number | null): string {
+  return workers === null ? "each command's default number of threads" : `${linkedNumber(source, 'timings.workers', String(workers))} threads per command (--workers; edge-popup at most 4)`;
+}
+
 function timingsSection(timings: ReportTimings | null): string {
   if (timings === null) {
     return `<section id="timings">\n<h2>7. Timings</h2>\n<p>Left out of this report (--no-timings); see reproduce.json.</p>\n</section>`;
@@ -403,7 +410,7 @@ function timingsSection(timings: ReportTimings | null): string {
   rows.push(['all steps', '', '', sec('expectedSeconds', t.expectedSeconds)]);
   return `<section id="timings">
 <h2>7. Timings</h2>
-<p>Started ${esc(t.startedAt)} on ${esc(t.machine)}, load average at start ${t.loadAverage.map((l, i) => linkedNumber(source, `timings.loadAverage.${i}`, l.toFixed(2))).join(' / ')}. Times depend on the machine and its load; everything above this section depends only on the records. "reused" steps were skipped because their records were up to date.</p>
+<p>Started ${esc(t.startedAt)} on ${esc(t.machine)}, load average at start ${t.loadAverage.map((l, i) => linkedNumber(source, `timings.loadAverage.${i}`, l.toFixed(2))).join(' / ')}, ${threads(source, t.workers ?? null)}. Times depend on the machine and its load; everything above this section depends only on the records. "reused" steps were skipped because their records were up to date.</p>
 ${htmlTable(['step', 'status', 'wall time to compute', 'expected'], rows, { numeric: [2, 3] })}
 <p>This invocation took ${sec('totalSeconds', t.totalSeconds)} (reused steps only re-render).</p>
 </section>`;

@@ -22,6 +22,11 @@ test.after(async () => {
   await closeSolverPool();
 });
 
+/** What the test reads of reproduce.json after a resumed run. */
+interface ResumedSummary {
+  timings: { workers: number | null; steps: { id: string; status: string; computeSeconds: number | null }[] };
+}
+
 const smoke = (out: string) => ['reproduce', '--scale', 'smoke', '--no-timings', '--out', out];
 const first = join(work, 'first');
 let firstRun: Promise<void> | null = null;
@@ -65,22 +70,49 @@ test('smoke run: records per step, six figures as SVG and PNG, one report; rerun
   assert.deepEqual(results(first), before);
 
   // Interrupted during Theorem 1 (its records and one ticket missing): the step runs again, reusing the saved outputs
-  // of the commands that finished, and later steps continue; the results are the same.
+  // of the commands that finished, and later steps continue; the results are the same. Resumed with another
+  // --workers: the threads are passed to the commands that run, and saved outputs are reused all the same.
   rmSync(join(first, 'records', 'theorem1.jsonl'));
   rmSync(join(first, 'records', 'experiment2.jsonl'));
   rmSync(join(first, 'work', 'theorem1', 'ticket-eps0.25.safetensors'));
-  const resumed = await cli(smoke(first));
+  // Regression (compute times lost after a kill): killed before reproduce.json was written, the steps computed
+  // before the kill showed "unknown" in the timings; their times now come from the saved command outputs.
+  rmSync(join(first, 'reproduce.json'));
+  const resumed = await cli([...smoke(first), '--workers', '1']);
   assert.equal(resumed.code, 0, resumed.stderr);
-  assert.match(resumed.stdout, /\$ lottery prune .*--tolerance 0\.25 /);
+  assert.match(resumed.stdout, /\$ lottery prune .*--tolerance 0\.25 .* --workers 1\n/);
   assert.match(resumed.stdout, /lottery prune .*--tolerance 0\.5 .*\[output saved earlier, reused\]/);
   assert.match(resumed.stdout, /lottery run .*\[output saved earlier, reused\]/);
   assert.deepEqual(results(first), before);
+  const timings = (JSON.parse(readFileSync(join(first, 'reproduce.json'), 'utf8')) as ResumedSummary).timings;
+  assert.deepEqual(timings.steps.map((s) => s.status), ['reused', 'reused', 'reused', 'ran', 'ran']);
+  assert.equal(timings.workers, 1);
+  const pruneSeconds = (JSON.parse(readFileSync(join(first, 'work', 'theorem1', 'outputs', 'prune-eps0.5.json'), 'utf8')) as { seconds: number }).seconds;
+  assert.ok(pruneSeconds > 0);
+  for (const step of timings.steps) assert.ok(typeof step.computeSeconds === 'number' && step.computeSeconds > 0, `${step.id}: compute time ${step.computeSeconds}`);
+  // Theorem 1 ran again but reused the first prune: its compute time counts that prune's saved time.
+  assert.ok(timings.steps[3]!.computeSeconds! >= pruneSeconds, `${timings.steps[3]!.computeSeconds} < ${pruneSeconds}`);
 
   // The same seed in another folder: byte-identical records, figures and report.
   const second = join(work, 'second');
   const other = await cli(smoke(second));
   assert.equal(other.code, 0, other.stderr);
   assert.deepEqual(results(second), before);
+});
+
+test('--dry-run --workers: the commands run carry --workers (run at most 4), the plan shown does not', async () => {
+  const plain = await cli(['reproduce', '--scale', 'smoke', '--dry-run', '--out', join(work, 'dry')]);
+  const threaded = await cli(['reproduce', '--scale', 'smoke', '--dry-run', '--workers', '8', '--out', join(work, 'dry')]);
+  assert.equal(plain.code, 0, plain.stderr);
+  assert.equal(threaded.code, 0, threaded.stderr);
+  assert.ok(!existsSync(join(work, 'dry')), 'a dry run wrote files');
+  const commands = (stdout: string) => stdout.split('\n').filter((l) => l.startsWith('    lottery '));
+  const expected = commands(plain.stdout).map((l) => (/^    lottery (approximate|prune|verify|bound) /.test(l) ? `${l} --workers 8` : l.startsWith('    lottery run ') ? `${l} --workers 4` : l));
+  assert.ok(expected.length > 10);
+  assert.deepEqual(commands(threaded.stdout), expected);
+  // The plan and its invocation (what the page shows) do not change.
+  const head = (stdout: string) => stdout.split('\n').filter((l) => !l.startsWith('    lottery ')).join('\n');
+  assert.equal(head(threaded.stdout), head(plain.stdout));
 });
 
 test('bad input: exit code 2 with the flag named', async () => {
@@ -90,6 +122,9 @@ test('bad input: exit code 2 with the flag named', async () => {
   const scale = await cli(['reproduce', '--scale', 'huge', '--out', join(work, 'x')]);
   assert.equal(scale.code, 2);
   assert.match(scale.stderr, /--scale: expected one of smoke, quick, full/);
+  const workers = await cli(['reproduce', '--scale', 'smoke', '--workers', '0', '--out', join(work, 'x')]);
+  assert.equal(workers.code, 2);
+  assert.match(workers.stderr, /--workers/);
   const target = await cli(['reproduce', '--target', join(work, 'nope.safetensors'), '--out', join(work, 'x')]);
   assert.equal(target.code, 2);
   assert.match(target.stderr, /--target: .*nope\.safetensors does not exist/);

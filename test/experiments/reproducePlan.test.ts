@@ -10,8 +10,10 @@ import {
   OUT_TOKEN,
   REPRODUCE_SCALES,
   STEP_IDS,
+  WORKER_VERBS,
   commandLine,
   configHash,
+  executedArgv,
   formatDuration,
   planReproduce,
   stepConfig,
@@ -109,4 +111,22 @@ test("Experiment 2 takes the repository's spec as is for its own seed, a copy wi
 test('commandLine quotes what a shell would split, leaves $OUT paths to expand', () => {
   assert.equal(commandLine(['rss', '--out', '$OUT/work/rss']), 'lottery rss --out $OUT/work/rss');
   assert.equal(commandLine(['eval', '--model', "it's here.onnx"]), `lottery eval --model 'it'\\''s here.onnx'`);
+});
+
+test('--workers: passed to exactly the verbs that take it (run capped at 4), never part of a command as planned', () => {
+  const program = buildProgram({ stdout() {}, stderr() {}, interactive: false });
+  const verbs = new Set(REPRODUCE_SCALES.flatMap((scale) => plan(scale).steps.flatMap((s) => s.commands.map((c) => c.argv[0]!))));
+  const taking = [...verbs].filter((verb) => program.commands.find((c) => c.name() === verb)!.options.some((o) => o.long === '--workers')).sort();
+  assert.deepEqual(Object.keys(WORKER_VERBS).sort(), taking);
+  for (const step of plan('smoke').steps) {
+    for (const command of step.commands) {
+      const planned = [...command.argv];
+      const takes = Object.hasOwn(WORKER_VERBS, command.argv[0]!);
+      assert.deepEqual(executedArgv(command.argv, null), planned);
+      assert.deepEqual(executedArgv(command.argv, 3), takes ? [...planned, '--workers', '3'] : planned, commandLine(planned));
+      assert.deepEqual(executedArgv(command.argv, 64), takes ? [...planned, '--workers', command.argv[0] === 'run' ? '4' : '64'] : planned);
+      assert.deepEqual(command.argv, planned, 'executedArgv changed the plan');
+    }
+  }
+  assert.deepEqual(executedArgv(['constructor', '--json'], 2), ['constructor', '--json']);
 });
