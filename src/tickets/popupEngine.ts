@@ -135,9 +135,25 @@ class PassRunner {
     this.run(COMMAND.rebuild, layer, (shard) => rebuildShard(this.layers[layer]!, shard, threshold));
   }
 
+  private started = false;
+
+  /** Waits (once) until every worker has loaded tfjs: a worker that cannot start is an error here, not a hang. */
+  private awaitWorkers(): void {
+    const ctrl = this.control;
+    const deadline = Date.now() + 60_000;
+    for (let ready = Atomics.load(ctrl, CONTROL.ready); ready < this.workers.length; ready = Atomics.load(ctrl, CONTROL.ready)) {
+      const left = deadline - Date.now();
+      if (left <= 0 || Atomics.wait(ctrl, CONTROL.ready, ready, left) === 'timed-out') {
+        throw new RunError(`edge-popup: ${this.workers.length - Atomics.load(ctrl, CONTROL.ready)} pass worker(s) did not start within 60 s (src/tickets/popupPassWorker.js missing or failing?); --workers 1 avoids them`);
+      }
+    }
+    this.started = true;
+  }
+
   private run(command: number, layer: number, local: (shard: number) => void): void {
     const ctrl = this.control;
     if (this.workers.length > 0) {
+      if (!this.started) this.awaitWorkers();
       Atomics.store(ctrl, CONTROL.command, command);
       Atomics.store(ctrl, CONTROL.layer, layer);
       Atomics.store(ctrl, CONTROL.done, 0);
@@ -149,6 +165,7 @@ class PassRunner {
     for (let done = Atomics.load(ctrl, CONTROL.done); done < expected; done = Atomics.load(ctrl, CONTROL.done)) {
       if (Atomics.wait(ctrl, CONTROL.done, done, 120_000) === 'timed-out') throw new RunError('edge-popup: a pass worker did not answer within 120 s');
     }
+    if (Atomics.load(ctrl, CONTROL.failed) !== 0) throw new RunError('edge-popup: a pass worker failed (its error is on stderr); --workers 1 avoids the workers');
   }
 
   dispose(): void {

@@ -12,19 +12,31 @@ const { control, params, layers, thread, threads } = workerData as PassWorkerDat
 const ctrl = new Int32Array(control);
 const values = new Float64Array(params);
 await initTf();
+// A control block without the ready/failed slots comes from an older trainer (a process started before the
+// toolkit was rebuilt): work with it rather than fail.
+const extended = ctrl.length > CONTROL.failed;
+if (extended) {
+  Atomics.add(ctrl, CONTROL.ready, 1);
+  Atomics.notify(ctrl, CONTROL.ready);
+}
 let seen = 0;
 for (;;) {
   Atomics.wait(ctrl, CONTROL.sequence, seen);
   seen = Atomics.load(ctrl, CONTROL.sequence);
   const command = Atomics.load(ctrl, CONTROL.command);
   if (command === COMMAND.exit) break;
-  const layer: PassLayer = layers[Atomics.load(ctrl, CONTROL.layer)]!;
-  for (let shard = thread; shard < SHARDS; shard += threads) {
-    if (command === COMMAND.update) {
-      updateShard(layer, shard, values[PARAMS.lr]!, values[PARAMS.wd]!, values[PARAMS.mu]!, values[PARAMS.lo]!, values[PARAMS.hi]!);
-    } else if (command === COMMAND.rebuild) rebuildShard(layer, shard, values[PARAMS.threshold]!);
-    else if (command === COMMAND.forward) forwardShard(layer, shard, values[PARAMS.batch]!);
-    else gradientShard(layer, shard, values[PARAMS.batch]!);
+  try {
+    const layer: PassLayer = layers[Atomics.load(ctrl, CONTROL.layer)]!;
+    for (let shard = thread; shard < SHARDS; shard += threads) {
+      if (command === COMMAND.update) {
+        updateShard(layer, shard, values[PARAMS.lr]!, values[PARAMS.wd]!, values[PARAMS.mu]!, values[PARAMS.lo]!, values[PARAMS.hi]!);
+      } else if (command === COMMAND.rebuild) rebuildShard(layer, shard, values[PARAMS.threshold]!);
+      else if (command === COMMAND.forward) forwardShard(layer, shard, values[PARAMS.batch]!);
+      else gradientShard(layer, shard, values[PARAMS.batch]!);
+    }
+  } catch {
+    // The trainer, blocked in Atomics.wait, cannot see this thread's error event: flag it in the control block.
+    if (extended) Atomics.store(ctrl, CONTROL.failed, 1);
   }
   Atomics.add(ctrl, CONTROL.done, 1);
   Atomics.notify(ctrl, CONTROL.done);
