@@ -6,9 +6,10 @@ import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { PUBLISHED_POPUP, RECORDS_FILE, comparisonRows, runPopupSweep, type PopupRunRecord } from '../experiments/popup.js';
-import { resolvePopupSweepSpec, sweepRuns } from '../experiments/popupSpec.js';
+import { parseSpecJson, resolvePopupSweepSpec, sweepRuns } from '../experiments/popupSpec.js';
 import { popupFigure, popupSummaryMarkdown } from '../report/popupFigure.js';
 import type { RegisterCommand } from './commands.js';
+import { describeJson } from '../io/safetensors.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
@@ -63,15 +64,10 @@ async function runCommand(specFile: string, flags: RunFlags, io: CliIo): Promise
   } catch (error) {
     throw new InputError(`${specFile}: cannot read spec (${(error as NodeJS.ErrnoException).code ?? String(error)})`);
   }
-  let input: unknown;
-  try {
-    input = JSON.parse(text);
-  } catch (error) {
-    throw new InputError(`${specFile}: not valid JSON (${(error as Error).message})`);
-  }
+  const input = parseSpecJson(text, specFile);
   const kind = typeof input === 'object' && input !== null ? (input as Record<string, unknown>)['experiment'] : undefined;
   if (typeof kind !== 'string' || !Object.hasOwn(EXPERIMENTS, kind)) {
-    throw new InputError(`${specFile}: experiment must be one of ${Object.keys(EXPERIMENTS).join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new InputError(`${specFile}: experiment must be one of ${Object.keys(EXPERIMENTS).join(', ')}, got ${describeJson(kind)}`);
   }
   await EXPERIMENTS[kind]!(input, { specFile, outDir: flags.out, argv: ['run', specFile, '--out', flags.out], flags, io });
 }

@@ -5,6 +5,7 @@
  * resolved spec, saved beside the results, says everything that determined them.
  */
 import { InputError } from '../core/errors.js';
+import { describeJson, quoteText } from '../io/safetensors.js';
 import { POPUP_WEIGHT_INITS, type PopupWeightInit } from '../tickets/edgePopup.js';
 import { POPUP_ARCHS, POPUP_STRUCTURES, type PopupArch, type PopupStructure } from '../tickets/popupStructures.js';
 
@@ -78,6 +79,15 @@ export function complementFraction(f: number): number {
   return Number((1 - f).toFixed(12));
 }
 
+/** JSON text of a spec file → value; invalid JSON is an InputError naming `source` (one line, the parser's reason). */
+export function parseSpecJson(text: string, source: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new InputError(`${source}: not valid JSON (${quoteText((error as Error).message, 200)})`);
+  }
+}
+
 function objectOf(input: unknown, source: string): Record<string, unknown> {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InputError(`${source}: expected a JSON object`);
   return input as Record<string, unknown>;
@@ -85,7 +95,7 @@ function objectOf(input: unknown, source: string): Record<string, unknown> {
 
 function checkKeys(spec: Record<string, unknown>, allowed: readonly string[], source: string): void {
   for (const key of Object.keys(spec)) {
-    if (!allowed.includes(key)) throw new InputError(`${source}: unknown key '${key}' (allowed: ${allowed.join(', ')})`);
+    if (!allowed.includes(key)) throw new InputError(`${source}: unknown key '${quoteText(key)}' (allowed: ${allowed.join(', ')})`);
   }
 }
 
@@ -93,27 +103,27 @@ function integer(spec: Record<string, unknown>, key: string, source: string, min
   const value = spec[key] ?? fallback;
   if (value === undefined) throw new InputError(`${source}: ${key} is required (an integer ${min}..${max})`);
   if (typeof value !== 'number' || !Number.isSafeInteger(value) || value < min || value > max) {
-    throw new InputError(`${source}: ${key} must be an integer ${min}..${max}, got ${JSON.stringify(value)}`);
+    throw new InputError(`${source}: ${key} must be an integer ${min}..${max}, got ${describeJson(value)}`);
   }
   return value;
 }
 
 function real(spec: Record<string, unknown>, key: string, source: string, check: (v: number) => boolean, rule: string, fallback: number): number {
   const value = spec[key] ?? fallback;
-  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) throw new InputError(`${source}: ${key} must be ${rule}, got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || !check(value)) throw new InputError(`${source}: ${key} must be ${rule}, got ${describeJson(value)}`);
   return value;
 }
 
 function choice<T extends string>(spec: Record<string, unknown>, key: string, source: string, choices: readonly T[], fallback?: T): T {
   const value = spec[key] ?? fallback;
   if (typeof value !== 'string' || !(choices as readonly string[]).includes(value)) {
-    throw new InputError(`${source}: ${key} must be one of ${choices.join(', ')}, got ${JSON.stringify(value)}`);
+    throw new InputError(`${source}: ${key} must be one of ${choices.join(', ')}, got ${describeJson(value)}`);
   }
   return value as T;
 }
 
 function fraction(value: unknown, what: string, source: string): number {
-  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw new InputError(`${source}: ${what} must be a number in [0, 1], got ${JSON.stringify(value)}`);
+  if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > 1) throw new InputError(`${source}: ${what} must be a number in [0, 1], got ${describeJson(value)}`);
   return value;
 }
 
@@ -159,7 +169,7 @@ export function resolvePopupRunSpec(input: unknown, source = 'popup spec'): Popu
   let keepFraction: number;
   if (structure === 'dense') {
     if ((keep !== undefined && keep !== 1) || (prune !== undefined && prune !== 0)) {
-      throw new InputError(`${source}: the dense baseline is trained, not pruned: keepFraction must be 1 (got ${JSON.stringify(keep ?? 1 - (prune as number))})`);
+      throw new InputError(`${source}: the dense baseline is trained, not pruned: keepFraction must be 1 (got ${describeJson(keep ?? 1 - (prune as number))})`);
     }
     keepFraction = 1;
   } else if (keep !== undefined) {
@@ -176,16 +186,16 @@ export function resolvePopupRunSpec(input: unknown, source = 'popup spec'): Popu
 export function resolvePopupSweepSpec(input: unknown, source = 'popup spec'): PopupSweepSpec {
   const spec = objectOf(input, source);
   checkKeys(spec, SWEEP_KEYS, source);
-  if (spec['experiment'] !== 'popup') throw new InputError(`${source}: experiment must be "popup", got ${JSON.stringify(spec['experiment'])}`);
+  if (spec['experiment'] !== 'popup') throw new InputError(`${source}: experiment must be "popup", got ${describeJson(spec['experiment'])}`);
   const training = resolveTraining(spec, source);
   const name = spec['name'];
-  if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new InputError(`${source}: name must be 1–64 characters of A-Z a-z 0-9 . _ -, got ${JSON.stringify(name)}`);
+  if (typeof name !== 'string' || !/^[A-Za-z0-9._-]{1,64}$/.test(name)) throw new InputError(`${source}: name must be 1–64 characters of A-Z a-z 0-9 . _ -, got ${describeJson(name)}`);
   const description = spec['description'] ?? '';
   if (typeof description !== 'string') throw new InputError(`${source}: description must be a string`);
   const structuresValue = spec['structures'];
   if (!Array.isArray(structuresValue) || structuresValue.length === 0) throw new InputError(`${source}: structures must be a non-empty array of ${POPUP_STRUCTURES.join(', ')}`);
   const structures = structuresValue.map((s) => {
-    if (typeof s !== 'string' || !(POPUP_STRUCTURES as readonly string[]).includes(s)) throw new InputError(`${source}: structures: unknown structure ${JSON.stringify(s)} (known: ${POPUP_STRUCTURES.join(', ')})`);
+    if (typeof s !== 'string' || !(POPUP_STRUCTURES as readonly string[]).includes(s)) throw new InputError(`${source}: structures: unknown structure ${describeJson(s)} (known: ${POPUP_STRUCTURES.join(', ')})`);
     return s as PopupStructure;
   });
   if (new Set(structures).size !== structures.length) throw new InputError(`${source}: structures lists a structure twice`);

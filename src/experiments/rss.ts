@@ -10,6 +10,7 @@
  * same draws (common random numbers), which keeps the curves smooth.
  */
 import { InputError } from '../core/errors.js';
+import { describeJson, quoteText } from '../io/safetensors.js';
 import { RandomStream, distributionByName, distributionName, namedStream, type Distribution } from '../core/random.js';
 import { MAX_SAMPLE_COUNT } from '../subsetsum/types.js';
 import { DEFAULT_COVERAGE_INTERVAL, type CoverageInterval } from '../subsetsum/coverage.js';
@@ -109,41 +110,41 @@ export interface RssOptions {
 
 const SPEC_KEYS = ['distributions', 'sampleCounts', 'tolerances', 'trials', 'seed', 'interval', 'targetProbability'];
 
-/** Validates a spec (from JSON or code): unknown keys and bad values are InputErrors naming the field. */
-export function resolveRssSpec(input: unknown): ResolvedRssSpec {
-  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InputError('rss spec: expected an object');
+/** Validates a spec (from JSON or code): unknown keys and bad values are InputErrors naming `source` and the field. */
+export function resolveRssSpec(input: unknown, source = 'rss spec'): ResolvedRssSpec {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw new InputError(`${source}: expected an object`);
   const spec = input as Record<string, unknown>;
   for (const key of Object.keys(spec)) {
-    if (!SPEC_KEYS.includes(key)) throw new InputError(`rss spec: unknown key '${key}' (allowed: ${SPEC_KEYS.join(', ')})`);
+    if (!SPEC_KEYS.includes(key)) throw new InputError(`${source}: unknown key '${quoteText(key)}' (allowed: ${SPEC_KEYS.join(', ')})`);
   }
   const list = (field: string): unknown[] => {
     const value = spec[field];
-    if (!Array.isArray(value) || value.length === 0) throw new InputError(`rss spec: ${field} must be a non-empty array, got ${JSON.stringify(value)}`);
+    if (!Array.isArray(value) || value.length === 0) throw new InputError(`${source}: ${field} must be a non-empty array, got ${describeJson(value)}`);
     return value;
   };
   const distributions = list('distributions').map((name) => {
     if (typeof name !== 'string' || !(RSS_DISTRIBUTIONS as readonly string[]).includes(name)) {
-      throw new InputError(`rss spec: distributions: unknown distribution ${JSON.stringify(name)} (known: ${RSS_DISTRIBUTIONS.join(', ')})`);
+      throw new InputError(`${source}: distributions: unknown distribution ${describeJson(name)} (known: ${RSS_DISTRIBUTIONS.join(', ')})`);
     }
     return name as RssDistributionName;
   });
   const sampleCounts = list('sampleCounts').map((n) => {
     if (typeof n !== 'number' || !Number.isInteger(n) || n < 1 || n > MAX_SAMPLE_COUNT) {
-      throw new InputError(`rss spec: sampleCounts: each must be an integer in 1..${MAX_SAMPLE_COUNT}, got ${JSON.stringify(n)}`);
+      throw new InputError(`${source}: sampleCounts: each must be an integer in 1..${MAX_SAMPLE_COUNT}, got ${describeJson(n)}`);
     }
     return n;
   });
   const tolerances = list('tolerances').map((eps) => {
-    if (typeof eps !== 'number' || !Number.isFinite(eps) || !(eps > 0)) throw new InputError(`rss spec: tolerances: each must be a finite number > 0, got ${JSON.stringify(eps)}`);
+    if (typeof eps !== 'number' || !Number.isFinite(eps) || !(eps > 0)) throw new InputError(`${source}: tolerances: each must be a finite number > 0, got ${describeJson(eps)}`);
     return eps;
   });
   const trials = spec['trials'];
   if (typeof trials !== 'number' || !Number.isInteger(trials) || trials < 2 || trials > 100_000_000) {
-    throw new InputError(`rss spec: trials must be an integer in 2..1e8, got ${JSON.stringify(trials)}`);
+    throw new InputError(`${source}: trials must be an integer in 2..1e8, got ${describeJson(trials)}`);
   }
   const seed = spec['seed'];
   if (typeof seed !== 'number' || !Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) {
-    throw new InputError(`rss spec: seed is required, an integer in [0, 2^32), got ${JSON.stringify(seed)}`);
+    throw new InputError(`${source}: seed is required, an integer in [0, 2^32), got ${describeJson(seed)}`);
   }
   let interval = DEFAULT_COVERAGE_INTERVAL;
   if (spec['interval'] !== undefined) {
@@ -154,13 +155,13 @@ export function resolveRssSpec(input: unknown): ResolvedRssSpec {
       typeof value.low !== 'number' || typeof value.high !== 'number' ||
       !Number.isFinite(value.low) || !Number.isFinite(value.high) || !(value.low < value.high)
     ) {
-      throw new InputError(`rss spec: interval must be {low, high} with finite low < high, got ${JSON.stringify(value)}`);
+      throw new InputError(`${source}: interval must be {low, high} with finite low < high, got ${describeJson(value)}`);
     }
     interval = { low: value.low, high: value.high };
   }
   const targetProbability = spec['targetProbability'] ?? 0.9;
   if (typeof targetProbability !== 'number' || !(targetProbability > 0) || !(targetProbability <= 1)) {
-    throw new InputError(`rss spec: targetProbability must be in (0, 1], got ${JSON.stringify(targetProbability)}`);
+    throw new InputError(`${source}: targetProbability must be in (0, 1], got ${describeJson(targetProbability)}`);
   }
   return {
     distributions: [...new Set(distributions)],

@@ -64,21 +64,29 @@ export function loadMnist(split: MnistSplit, dataDir?: string): MnistSet {
 
   const imagePath = join(folder, FILES[split].images);
   const labelPath = join(folder, FILES[split].labels);
-  const images = readIdx(readFileOrExplain(imagePath), imagePath);
-  const labels = readIdx(readFileOrExplain(labelPath), labelPath);
+  const set = decodeMnist(readFileOrExplain(imagePath), imagePath, readFileOrExplain(labelPath), labelPath);
+  cache.set(key, set);
+  return set;
+}
+
+/**
+ * Pairs an IDX image file (count × 28 × 28 bytes) with its IDX label file (count labels 0..9); every problem is
+ * an InputError naming the file. The arrays are views into the given bytes.
+ */
+export function decodeMnist(imageBytes: Uint8Array, imagePath: string, labelBytes: Uint8Array, labelPath: string): MnistSet {
+  const images = readIdx(imageBytes, imagePath);
+  const labels = readIdx(labelBytes, labelPath);
   if (images.dims.length !== 3) throw new InputError(`${imagePath}: expected an image file (3 dims), found ${images.dims.length} dims`);
   if (labels.dims.length !== 1) throw new InputError(`${labelPath}: expected a label file (1 dim), found ${labels.dims.length} dims`);
   const [count, rows, cols] = images.dims as [number, number, number];
-  if (rows * cols !== MNIST_PIXELS) throw new InputError(`${imagePath}: images are ${rows}×${cols}, expected 28×28`);
+  if (rows !== 28 || cols !== 28) throw new InputError(`${imagePath}: images are ${rows}×${cols}, expected 28×28`);
   if (labels.dims[0] !== count) {
     throw new InputError(`${labelPath}: ${labels.dims[0]} labels for ${count} images in ${imagePath}`);
   }
   for (let i = 0; i < count; i++) {
     if (labels.data[i]! >= MNIST_CLASSES) throw new InputError(`${labelPath}: label ${i} is ${labels.data[i]}, expected 0..9`);
   }
-  const set: MnistSet = { images: images.data, labels: labels.data, count, rows, cols };
-  cache.set(key, set);
-  return set;
+  return { images: images.data, labels: labels.data, count, rows, cols };
 }
 
 /** The value each byte 0..255 maps to under `preprocess`, as float32 (computed in float64, rounded once). */

@@ -12,8 +12,9 @@ import { createNetwork, mlpName, parseArch } from '../nn/architectures.js';
 import { networkShapes } from '../nn/forward.js';
 import { isParameterised, type Conv2dLayer, type DenseLayer, type Layer, type Network, type Preprocess } from '../nn/network.js';
 import { writeChunksAtomic } from './atomicFile.js';
-import { loadOnnxModel } from './onnx.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type SafetensorsTensor, type SafetensorsTensorInput } from './safetensors.js';
+import { networkFromOnnxBytes } from './onnx.js';
+import { checkLoadedNetwork } from './onnxImport.js';
+import { decodeSafetensors, describeJson, encodeSafetensors, quoteText, type SafetensorsFile, type SafetensorsTensor, type SafetensorsTensorInput } from './safetensors.js';
 
 export const MODEL_FORMAT = 'lottery-model';
 export const MODEL_FORMAT_VERSION = '1';
@@ -107,7 +108,7 @@ export interface LoadModelOptions {
 
 function checkPreprocess(value: string, where: string): Preprocess {
   if (value === 'pixels' || value === 'standard') return value;
-  throw new InputError(`${where}: preprocess must be pixels or standard, got '${value}'`);
+  throw new InputError(`${where}: preprocess must be pixels or standard, got '${quoteText(value)}'`);
 }
 
 /** Reads a model: safetensors (ours or PyTorch's state_dict), or ONNX by extension; pickle files are refused. */
@@ -115,15 +116,23 @@ export function loadModel(path: string, options: LoadModelOptions = {}): Network
   const extension = extname(path).toLowerCase();
   if (PICKLE_EXTENSIONS.has(extension)) throw new InputError(`${path}: ${PICKLE_REFUSAL}`);
   if (options.preprocess !== undefined) checkPreprocess(options.preprocess, '--preprocess');
-  if (extension === '.onnx') {
-    return loadOnnxModel(path, options.preprocess !== undefined ? { preprocess: options.preprocess } : {});
-  }
   let bytes: Uint8Array;
   try {
     bytes = readFileSync(path);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code ?? String(error);
-    throw new InputError(`${path}: cannot read model file (${code})`);
+    throw new InputError(`${path}: cannot read ${extension === '.onnx' ? 'ONNX model' : 'model file'} (${code})`);
+  }
+  return modelFromBytes(bytes, path, options);
+}
+
+/** loadModel on bytes already read: `path` names the file in errors and its extension picks the format. */
+export function modelFromBytes(bytes: Uint8Array, path: string, options: LoadModelOptions = {}): Network {
+  const extension = extname(path).toLowerCase();
+  if (PICKLE_EXTENSIONS.has(extension)) throw new InputError(`${path}: ${PICKLE_REFUSAL}`);
+  if (options.preprocess !== undefined) checkPreprocess(options.preprocess, '--preprocess');
+  if (extension === '.onnx') {
+    return networkFromOnnxBytes(bytes, path, options.preprocess !== undefined ? { preprocess: options.preprocess } : {});
   }
   if (looksLikePickle(bytes)) throw new InputError(`${path}: this is a PyTorch pickle/zip file, not safetensors. ${PICKLE_REFUSAL}`);
   return networkFromSafetensors(decodeSafetensors(bytes, path), path, options);
@@ -147,12 +156,7 @@ export function networkFromSafetensors(st: SafetensorsFile, file: string, option
   const preprocess = options.preprocess ?? (recorded !== undefined ? checkPreprocess(recorded, `${file}: metadata`) : 'pixels');
   const network = st.metadata['format'] === MODEL_FORMAT ? fromOurMetadata(st, file, options) : fromStateDict(st, file, options);
   network.preprocess = preprocess;
-  try {
-    networkShapes(network);
-  } catch (error) {
-    if (error instanceof InputError) throw new InputError(`${file}: ${error.message}`);
-    throw error;
-  }
+  checkLoadedNetwork(network, file);
   return network;
 }
 
@@ -161,10 +165,10 @@ function floatData(tensor: SafetensorsTensor, file: string, name: string): Float
   let data: Float32Array;
   if (tensor.data instanceof Float32Array) data = tensor.data; // F32, F16 and BF16 arrive as fresh Float32Arrays
   else if (tensor.data instanceof Float64Array) data = Float32Array.from(tensor.data);
-  else throw new InputError(`${file}: tensor '${name}' has dtype ${tensor.dtype}; weights must be floating point (F32, F64, F16 or BF16)`);
+  else throw new InputError(`${file}: tensor '${quoteText(name)}' has dtype ${tensor.dtype}; weights must be floating point (F32, F64, F16 or BF16)`);
   for (let i = 0; i < data.length; i++) {
     if (!Number.isFinite(data[i]!)) {
-      throw new InputError(`${file}: tensor '${name}' has a non-finite value ${data[i]} at index ${i} (shape [${tensor.shape}])`);
+      throw new InputError(`${file}: tensor '${quoteText(name)}' has a non-finite value ${data[i]} at index ${i} (shape ${describeJson(tensor.shape)})`);
     }
   }
   return data;
@@ -200,11 +204,11 @@ function parseLayerSpec(value: unknown, index: number, file: string): LayerSpec 
   const record = value as Record<string, unknown>;
   const kind = record['kind'];
   if (typeof kind !== 'string' || !Object.hasOwn(LAYER_FIELDS, kind)) {
-    throw new InputError(`${where}: kind must be one of ${Object.keys(LAYER_FIELDS).join(', ')}, got ${JSON.stringify(kind)}`);
+    throw new InputError(`${where}: kind must be one of ${Object.keys(LAYER_FIELDS).join(', ')}, got ${describeJson(kind)}`);
   }
   const fields = LAYER_FIELDS[kind as LayerSpec['kind']];
   for (const key of Object.keys(record)) {
-    if (key !== 'kind' && !Object.hasOwn(fields, key)) throw new InputError(`${where}: unknown field '${key}' for a ${kind} layer`);
+    if (key !== 'kind' && !Object.hasOwn(fields, key)) throw new InputError(`${where}: unknown field '${quoteText(key)}' for a ${kind} layer`);
   }
   for (const [key, rule] of Object.entries(fields)) {
     const v = record[key];
@@ -212,30 +216,30 @@ function parseLayerSpec(value: unknown, index: number, file: string): LayerSpec 
       rule === 'name' ? typeof v === 'string' :
       rule === 'boolean' ? typeof v === 'boolean' :
       Number.isSafeInteger(v) && (v as number) >= (rule === 'positive' ? 1 : 0);
-    if (!ok) throw new InputError(`${where}: field '${key}' must be ${rule === 'name' ? 'a string' : rule === 'boolean' ? 'true or false' : `an integer ≥ ${rule === 'positive' ? 1 : 0}`}, got ${JSON.stringify(v)}`);
+    if (!ok) throw new InputError(`${where}: field '${key}' must be ${rule === 'name' ? 'a string' : rule === 'boolean' ? 'true or false' : `an integer ≥ ${rule === 'positive' ? 1 : 0}`}, got ${describeJson(v)}`);
   }
   return record as unknown as LayerSpec;
 }
 
 function fromOurMetadata(st: SafetensorsFile, file: string, options: LoadModelOptions): Network {
   const version = st.metadata['version'];
-  if (version !== MODEL_FORMAT_VERSION) throw new InputError(`${file}: ${MODEL_FORMAT} version ${JSON.stringify(version)} is not supported (expected ${MODEL_FORMAT_VERSION})`);
+  if (version !== MODEL_FORMAT_VERSION) throw new InputError(`${file}: ${MODEL_FORMAT} version ${describeJson(version)} is not supported (expected ${MODEL_FORMAT_VERSION})`);
   const arch = st.metadata['arch'];
   if (options.arch !== undefined && arch !== undefined && parseArch(options.arch).name !== arch) {
-    throw new InputError(`${file}: --arch ${options.arch} contradicts the file's recorded arch '${arch}'`);
+    throw new InputError(`${file}: --arch ${options.arch} contradicts the file's recorded arch '${quoteText(arch)}'`);
   }
   const inputShape = parseJsonMetadata(st, 'inputShape', file);
   if (!Array.isArray(inputShape) || inputShape.length === 0 || !inputShape.every((v) => Number.isSafeInteger(v) && v > 0)) {
-    throw new InputError(`${file}: metadata inputShape must be a list of positive integers, got ${JSON.stringify(inputShape)}`);
+    throw new InputError(`${file}: metadata inputShape must be a list of positive integers, got ${describeJson(inputShape)}`);
   }
   const specs = parseJsonMetadata(st, 'layers', file);
   if (!Array.isArray(specs)) throw new InputError(`${file}: metadata layers must be a JSON list`);
   const used = new Set<string>();
   const take = (name: string, shape: number[]): Float32Array => {
     const tensor = st.tensors.get(name);
-    if (tensor === undefined) throw new InputError(`${file}: tensor '${name}' is missing (the metadata's layer list needs it)`);
-    if (!sameShape(tensor.shape, shape)) throw new InputError(`${file}: tensor '${name}' has shape [${tensor.shape}], the layer list needs [${shape}]`);
-    if (used.has(name)) throw new InputError(`${file}: tensor '${name}' is used by two layers`);
+    if (tensor === undefined) throw new InputError(`${file}: tensor '${quoteText(name)}' is missing (the metadata's layer list needs it)`);
+    if (!sameShape(tensor.shape, shape)) throw new InputError(`${file}: tensor '${quoteText(name)}' has shape ${describeJson(tensor.shape)}, the layer list needs [${shape}]`);
+    if (used.has(name)) throw new InputError(`${file}: tensor '${quoteText(name)}' is used by two layers`);
     used.add(name);
     return floatData(tensor, file, name);
   };
@@ -262,7 +266,7 @@ function fromOurMetadata(st: SafetensorsFile, file: string, options: LoadModelOp
     }
   });
   for (const name of st.tensors.keys()) {
-    if (!used.has(name)) throw new InputError(`${file}: tensor '${name}' is not used by any layer of the metadata's layer list`);
+    if (!used.has(name)) throw new InputError(`${file}: tensor '${quoteText(name)}' is not used by any layer of the metadata's layer list`);
   }
   const network: Network = { inputShape: inputShape as number[], layers };
   if (arch !== undefined) network.arch = arch;
@@ -309,7 +313,7 @@ function fileLayers(st: SafetensorsFile, file: string): FileLayer[] {
     const match = /^(?:(.*)\.)?(weight|bias)$/.exec(name);
     if (match === null) {
       throw new InputError(
-        `${file}: tensor '${name}' is not a weight or bias; only Linear and Conv2d layers are supported (no BatchNorm, embeddings or buffers)`,
+        `${file}: tensor '${quoteText(name)}' is not a weight or bias; only Linear and Conv2d layers are supported (no BatchNorm, embeddings or buffers)`,
       );
     }
     const prefix = match[1] ?? '';
@@ -319,20 +323,20 @@ function fileLayers(st: SafetensorsFile, file: string): FileLayer[] {
   }
   const layers: FileLayer[] = [];
   for (const [prefix, entry] of byPrefix) {
-    if (entry.weight === undefined) throw new InputError(`${file}: tensor '${tensorName(prefix, 'bias')}' has no matching '${tensorName(prefix, 'weight')}'`);
+    if (entry.weight === undefined) throw new InputError(`${file}: tensor '${quoteText(tensorName(prefix, 'bias'))}' has no matching '${quoteText(tensorName(prefix, 'weight'))}'`);
     const rank = entry.weight.shape.length;
     const weightName = tensorName(prefix, 'weight');
     if (rank !== 2 && rank !== 4) {
       throw new InputError(
-        `${file}: tensor '${weightName}' has shape [${entry.weight.shape}]; only 2-D Linear and 4-D Conv2d weights are supported${rank === 1 ? ' (a 1-D weight is a normalisation layer)' : ''}`,
+        `${file}: tensor '${quoteText(weightName)}' has shape ${describeJson(entry.weight.shape)}; only 2-D Linear and 4-D Conv2d weights are supported${rank === 1 ? ' (a 1-D weight is a normalisation layer)' : ''}`,
       );
     }
-    if (entry.weight.shape.some((size) => size === 0)) throw new InputError(`${file}: tensor '${weightName}' is empty (shape [${entry.weight.shape}])`);
+    if (entry.weight.shape.some((size) => size === 0)) throw new InputError(`${file}: tensor '${quoteText(weightName)}' is empty (shape ${describeJson(entry.weight.shape)})`);
     if (rank === 4 && entry.weight.shape[2] !== entry.weight.shape[3]) {
-      throw new InputError(`${file}: tensor '${weightName}' has a non-square kernel [${entry.weight.shape}]; only square kernels are supported`);
+      throw new InputError(`${file}: tensor '${quoteText(weightName)}' has a non-square kernel ${describeJson(entry.weight.shape)}; only square kernels are supported`);
     }
     if (entry.bias !== undefined && !sameShape(entry.bias.shape, [entry.weight.shape[0]!])) {
-      throw new InputError(`${file}: tensor '${tensorName(prefix, 'bias')}' has shape [${entry.bias.shape}], expected [${entry.weight.shape[0]}] to match '${weightName}'`);
+      throw new InputError(`${file}: tensor '${quoteText(tensorName(prefix, 'bias'))}' has shape ${describeJson(entry.bias.shape)}, expected [${entry.weight.shape[0]}] to match '${quoteText(weightName)}'`);
     }
     layers.push({ prefix, weight: entry.weight, bias: entry.bias ?? null });
   }
@@ -346,7 +350,7 @@ function fromStateDict(st: SafetensorsFile, file: string, options: LoadModelOpti
   const conv = found.find((layer) => layer.weight.shape.length === 4);
   if (conv !== undefined) {
     throw new InputError(
-      `${file}: tensor '${tensorName(conv.prefix, 'weight')}' is a conv weight [${conv.weight.shape}]; a conv net's layer chain cannot be inferred from its weights: pass --arch lenet5`,
+      `${file}: tensor '${quoteText(tensorName(conv.prefix, 'weight'))}' is a conv weight ${describeJson(conv.weight.shape)}; a conv net's layer chain cannot be inferred from its weights: pass --arch lenet5`,
     );
   }
   const sizes = [MNIST_INPUT];
@@ -355,9 +359,9 @@ function fromStateDict(st: SafetensorsFile, file: string, options: LoadModelOpti
     const [out, inFeatures] = entry.weight.shape as [number, number];
     const name = tensorName(entry.prefix, 'weight');
     if (inFeatures !== sizes[i]) {
-      const previous = i === 0 ? 'the 784 MNIST pixels' : `'${tensorName(found[i - 1]!.prefix, 'weight')}' gives ${sizes[i]} outputs`;
+      const previous = i === 0 ? 'the 784 MNIST pixels' : `'${quoteText(tensorName(found[i - 1]!.prefix, 'weight'))}' gives ${sizes[i]} outputs`;
       throw new InputError(
-        `${file}: weights do not chain (taken in natural name order): '${name}' [${entry.weight.shape}] takes ${inFeatures} inputs but ${previous}`,
+        `${file}: weights do not chain (taken in natural name order): '${quoteText(name)}' ${describeJson(entry.weight.shape)} takes ${inFeatures} inputs but ${previous}`,
       );
     }
     if (i > 0) layers.push({ kind: 'relu' });
@@ -380,26 +384,36 @@ function fromStateDict(st: SafetensorsFile, file: string, options: LoadModelOpti
  * features.0 / classifier.2 work too) and equal-shaped layers keep their name order.
  */
 function fromStateDictWithArch(found: FileLayer[], file: string, archText: string): Network {
-  const network = createNetwork(archText, { bias: false });
+  const spec = parseArch(archText);
+  const arch = quoteText(archText);
+  // Match the arch's weight shapes to the file's before building the network: createNetwork allocates every
+  // layer of the arch (up to 2^30 weights each), which a file that lacks those weights must not cause.
+  const shapes: { name: string; shape: number[] }[] =
+    spec.kind === 'mlp'
+      ? spec.sizes.slice(1).map((out, i) => ({ name: `fc${i + 1}`, shape: [out, spec.sizes[i]!] }))
+      : createNetwork(spec, { bias: false }).layers.filter(isParameterised).map((layer) => ({ name: layer.name, shape: weightShape(layer) }));
   const used = new Set<FileLayer>();
-  for (const layer of network.layers) {
-    if (!isParameterised(layer)) continue;
-    const shape = weightShape(layer);
+  const matched = shapes.map(({ name, shape }) => {
     const entry = found.find((candidate) => !used.has(candidate) && sameShape(candidate.weight.shape, shape));
     if (entry === undefined) {
-      const available = found.filter((c) => !used.has(c)).map((c) => `${tensorName(c.prefix, 'weight')} [${c.weight.shape}]`);
+      const available = found.filter((c) => !used.has(c)).map((c) => `${quoteText(tensorName(c.prefix, 'weight'))} ${describeJson(c.weight.shape)}`);
       throw new InputError(
-        `${file}: --arch ${archText} needs a weight of shape [${shape}] for ${layer.name}, the file has none left (unused: ${available.join(', ') || 'none'})`,
+        `${file}: --arch ${arch} needs a weight of shape [${shape}] for ${name}, the file has none left (unused: ${available.slice(0, 4).join(', ') || 'none'}${available.length > 4 ? `, … ${available.length} in all` : ''})`,
       );
     }
     used.add(entry);
+    return entry;
+  });
+  const extra = found.find((entry) => !used.has(entry));
+  if (extra !== undefined) {
+    throw new InputError(`${file}: tensor '${quoteText(tensorName(extra.prefix, 'weight'))}' ${describeJson(extra.weight.shape)} does not belong to --arch ${arch}`);
+  }
+  const network = createNetwork(spec, { bias: false });
+  network.layers.filter(isParameterised).forEach((layer, k) => {
+    const entry = matched[k]!;
     layer.name = entry.prefix;
     layer.weight = floatData(entry.weight, file, tensorName(entry.prefix, 'weight'));
     layer.bias = entry.bias ? floatData(entry.bias, file, tensorName(entry.prefix, 'bias')) : null;
-  }
-  const extra = found.find((entry) => !used.has(entry));
-  if (extra !== undefined) {
-    throw new InputError(`${file}: tensor '${tensorName(extra.prefix, 'weight')}' [${extra.weight.shape}] does not belong to --arch ${archText}`);
-  }
+  });
   return network;
 }

@@ -7,7 +7,9 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { InputError } from '../core/errors.js';
+import { networkShapes } from '../nn/forward.js';
 import type { Conv2dLayer, DenseLayer, Layer, Network, Preprocess } from '../nn/network.js';
+import { quoteText } from './safetensors.js';
 import { decodeTensor, dataTypeName, elementCount, int64ToNumber, DataType, type ConstantValue } from './onnxTensor.js';
 
 const { onnx } = onnxProto;
@@ -47,6 +49,9 @@ const KNOWN_ATTRIBUTES: Record<string, readonly string[]> = {
   Transpose: ['perm'],
 };
 
+/** Deepest chain of nodes computing one constant (torch writes at most a handful: Shape → Gather → Unsqueeze → Concat). */
+const MAX_CONSTANT_DEPTH = 1000;
+
 /** Stand-in for the batch size inside computed shape values (it is unknown until run time). */
 const BATCH = Number.NaN;
 
@@ -55,17 +60,55 @@ export function networkFromOnnxBytes(bytes: Uint8Array, file: string, options: O
   try {
     model = onnx.ModelProto.decode(bytes);
   } catch (error) {
-    throw new InputError(`${file} is not a valid ONNX model: protobuf decoding failed (${(error as Error).message})`);
+    throw new InputError(`${file} is not a valid ONNX model: protobuf decoding failed (${q((error as Error).message, 200)})`);
   }
   const graph = model.graph;
   if (!graph || int64ToNumber(model.irVersion) <= 0 || (graph.node ?? []).length === 0) {
     throw new InputError(`${file} is not a valid ONNX model: ${!graph ? 'no graph' : int64ToNumber(model.irVersion) <= 0 ? 'no ir_version' : 'the graph has no nodes'}`);
   }
-  return new GraphReader(graph, file, model).read(options);
+  const network = new GraphReader(graph, file, model).read(options);
+  checkLoadedNetwork(network, file);
+  return network;
+}
+
+/** Values per example the largest activation of a loaded network may hold: 2^28 float32 = 1 GiB per example. */
+export const MAX_ACTIVATION_VALUES = 2 ** 28;
+
+/**
+ * The last check of every model reader: the layers chain (networkShapes: positive sizes, weights of the right
+ * length) and no activation exceeds MAX_ACTIVATION_VALUES per example (a conv padding of 10^9 would declare
+ * one of 10^18), so that evaluating what was read cannot ask for memory the file never justified.
+ */
+export function checkLoadedNetwork(network: Network, file: string): void {
+  let shapes: number[][];
+  try {
+    shapes = networkShapes(network);
+  } catch (error) {
+    if (error instanceof InputError) throw new InputError(`${file}: ${quoteText(error.message, 300)}`);
+    throw error;
+  }
+  shapes.forEach((shape, index) => {
+    const values = shape.reduce((a, b) => a * b, 1);
+    if (!(values <= MAX_ACTIVATION_VALUES)) {
+      const where = index === 0 ? 'the input' : `the output of layer ${index - 1} (${network.layers[index - 1]!.kind})`;
+      throw new InputError(`${file}: ${where} has shape [${list(shape)}], ${values} values per example (at most ${MAX_ACTIVATION_VALUES} are supported)`);
+    }
+  });
 }
 
 function describeNode(node: NodeProto, index: number): string {
-  return node.name ? `node '${node.name}'` : `node #${index} (unnamed)`;
+  return node.name ? `node '${q(node.name)}'` : `node #${index} (unnamed)`;
+}
+
+/** A name or text from the file, for a message: one line, cut to `maxLength` characters. */
+function q(text: string | null | undefined, maxLength = 60): string {
+  return quoteText(String(text ?? ''), maxLength);
+}
+
+/** The first items of a list, for a message ("a, b, c, … (n in all)"). */
+function list(items: readonly (string | number)[], shown = 6): string {
+  const head = items.slice(0, shown).join(', ');
+  return items.length > shown ? `${head}, … (${items.length} in all)` : head;
 }
 
 class GraphReader {
@@ -92,21 +135,22 @@ class GraphReader {
       for (const output of node.output ?? []) if (output) this.producer.set(output, node);
       for (const input of node.input ?? []) {
         if (!input) continue; // "" marks an omitted optional input
-        const list = this.consumers.get(input) ?? [];
-        if (!list.includes(node)) list.push(node);
-        this.consumers.set(input, list);
+        const users = this.consumers.get(input);
+        // A node may read a tensor twice (Add(x, x)); nodes are visited in order, so a repeat is the last entry.
+        if (!users) this.consumers.set(input, [node]);
+        else if (users[users.length - 1] !== node) users.push(node);
       }
     });
     for (const tensor of graph.initializer ?? []) if (tensor.name) this.initializers.set(tensor.name, tensor);
   }
 
   private at(node: NodeProto): string {
-    return `${node.opType} at ${describeNode(node, this.nodeIndex.get(node) ?? -1)} in ${this.file}`;
+    return `${q(node.opType)} at ${describeNode(node, this.nodeIndex.get(node) ?? -1)} in ${this.file}`;
   }
 
   read(options: OnnxImportOptions): Network {
     if ((this.graph.sparseInitializer ?? []).length > 0) {
-      throw new InputError(`${this.file}: sparse initializers are not supported (${this.graph.sparseInitializer!.map((t) => t.values?.name).join(', ')})`);
+      throw new InputError(`${this.file}: sparse initializers are not supported (${list(this.graph.sparseInitializer!.map((t) => `'${q(t.values?.name)}'`))})`);
     }
     const defaultOpset = (this.model.opsetImport ?? []).find((o) => !o.domain || o.domain === 'ai.onnx');
     if (!defaultOpset) throw new InputError(`${this.file}: the model imports no version of the default ONNX operator set`);
@@ -115,11 +159,11 @@ class GraphReader {
     const inputs = (this.graph.input ?? []).filter((v) => !this.initializers.has(v.name ?? ''));
     if (inputs.length !== 1) {
       const hint = inputs.length > 1 ? '; the weights must be stored in the file (torch.onnx.export(..., export_params=True))' : '';
-      throw new InputError(`${this.file}: expected exactly one graph input, found ${inputs.length} (${inputs.map((v) => `'${v.name}'`).join(', ')})${hint}`);
+      throw new InputError(`${this.file}: expected exactly one graph input, found ${inputs.length} (${list(inputs.map((v) => `'${q(v.name)}'`))})${hint}`);
     }
     const outputs = this.graph.output ?? [];
     if (outputs.length !== 1) {
-      throw new InputError(`${this.file}: expected exactly one graph output, found ${outputs.length} (${outputs.map((v) => `'${v.name}'`).join(', ')})`);
+      throw new InputError(`${this.file}: expected exactly one graph output, found ${outputs.length} (${list(outputs.map((v) => `'${q(v.name)}'`))})`);
     }
     const input = inputs[0]!;
     const inputShape = this.inputShape(input);
@@ -131,7 +175,7 @@ class GraphReader {
     if (options.preprocess) network.preprocess = options.preprocess;
     else if (recorded === 'pixels' || recorded === 'standard') network.preprocess = recorded;
     else if (recorded !== undefined) {
-      throw new InputError(`${this.file}: metadata 'lottery.preprocess' is '${recorded}'; expected 'pixels' or 'standard'`);
+      throw new InputError(`${this.file}: metadata 'lottery.preprocess' is '${q(recorded)}'; expected 'pixels' or 'standard'`);
     }
     const arch = metadata.get('lottery.arch');
     if (arch) network.arch = arch;
@@ -143,15 +187,15 @@ class GraphReader {
       const op = node.opType ?? '';
       const where = `${describeNode(node, index)} in ${this.file}`;
       if (node.domain && node.domain !== 'ai.onnx') {
-        throw new InputError(`unsupported ONNX op '${node.domain}::${op}' at ${where}: only the default ONNX domain is supported; supported: ${SUPPORTED_TEXT}`);
+        throw new InputError(`unsupported ONNX op '${q(node.domain)}::${q(op)}' at ${where}: only the default ONNX domain is supported; supported: ${SUPPORTED_TEXT}`);
       }
       if (!ONNX_SUPPORTED_OPS.includes(op)) {
         const hint = op === 'Softmax' || op === 'LogSoftmax' ? ' (export the model without its final softmax: the network outputs logits)' : '';
-        throw new InputError(`unsupported ONNX op '${op}' at ${where}${hint}; supported: ${SUPPORTED_TEXT}`);
+        throw new InputError(`unsupported ONNX op '${q(op)}' at ${where}${hint}; supported: ${SUPPORTED_TEXT}`);
       }
       for (const attribute of node.attribute ?? []) {
         if (!KNOWN_ATTRIBUTES[op]!.includes(attribute.name ?? '')) {
-          throw new InputError(`${op} at ${where} has attribute '${attribute.name}', which is not supported`);
+          throw new InputError(`${op} at ${where} has attribute '${q(attribute.name)}', which is not supported`);
         }
       }
     });
@@ -159,7 +203,7 @@ class GraphReader {
 
   /** Non-batch dims of the graph input; the batch dim must be symbolic or a fixed size (then recorded). */
   private inputShape(input: OnnxTypes.IValueInfoProto): number[] {
-    const name = `graph input '${input.name}' in ${this.file}`;
+    const name = `graph input '${q(input.name)}' in ${this.file}`;
     const tensorType = input.type?.tensorType;
     if (!tensorType) throw new InputError(`${name} is not a tensor`);
     // The network computes in float32 whatever the file's float type (FLOAT16/DOUBLE weights are converted).
@@ -169,7 +213,7 @@ class GraphReader {
     }
     if (!tensorType.shape) throw new InputError(`${name} has no shape; export it with a fixed shape such as [batch, 784]`);
     const dims = tensorType.shape.dim ?? [];
-    const text = `[${dims.map((d) => d.dimParam || (d.dimValue !== null && d.dimValue !== undefined ? String(int64ToNumber(d.dimValue)) : '?')).join(', ')}]`;
+    const text = `[${list(dims.map((d) => (d.dimParam ? q(d.dimParam, 20) : d.dimValue !== null && d.dimValue !== undefined ? String(int64ToNumber(d.dimValue)) : '?')))}]`;
     if (dims.length !== 2 && dims.length !== 4) {
       throw new InputError(`${name} has rank ${dims.length} (${text}); supported: [batch, features] or [batch, channels, height, width]`);
     }
@@ -196,10 +240,14 @@ class GraphReader {
     let value: ConstantValue | null = null;
     const initializer = this.initializers.get(name);
     if (initializer) {
-      value = decodeTensor(initializer, `initializer '${name}' in ${this.file}`);
+      value = decodeTensor(initializer, `initializer '${q(name)}' in ${this.file}`);
     } else {
       const node = this.producer.get(name);
       if (!node || this.evaluating.has(name)) return null;
+      // Each nested constant is a stack frame: bound the nesting so a long chain is an error, not a stack overflow.
+      if (this.evaluating.size >= MAX_CONSTANT_DEPTH) {
+        throw new InputError(`${this.file}: the constant '${q(name)}' is computed through more than ${MAX_CONSTANT_DEPTH} nested nodes`);
+      }
       this.evaluating.add(name);
       try {
         value = this.evaluate(node);
@@ -312,13 +360,13 @@ class GraphReader {
     const name = (node.input ?? [])[position];
     if (!name) throw new InputError(`${this.at(node)} has no ${role} input`);
     const value = this.constant(name);
-    if (!value) throw new InputError(`${this.at(node)}: the ${role} '${name}' is not a constant (initializer); only fixed weights are supported`);
-    if (value.kind !== 'float') throw new InputError(`${this.at(node)}: the ${role} '${name}' is an integer tensor, expected float weights`);
+    if (!value) throw new InputError(`${this.at(node)}: the ${role} '${q(name)}' is not a constant (initializer); only fixed weights are supported`);
+    if (value.kind !== 'float') throw new InputError(`${this.at(node)}: the ${role} '${q(name)}' is an integer tensor, expected float weights`);
     for (let i = 0; i < value.data.length; i++) {
       if (!Number.isFinite(value.data[i]!)) {
         const source = this.sourceName(name);
-        const what = this.initializers.has(source) ? `initializer '${source}'` : `${role} '${name}'`;
-        throw new InputError(`${what} in ${this.file} has a non-finite value (${value.data[i]}) at index ${i}${source === name ? '' : ` of '${name}'`}`);
+        const what = this.initializers.has(source) ? `initializer '${q(source)}'` : `${role} '${q(name)}'`;
+        throw new InputError(`${what} in ${this.file} has a non-finite value (${value.data[i]}) at index ${i}${source === name ? '' : ` of '${q(name)}'`}`);
       }
     }
     return value;
@@ -339,11 +387,11 @@ class GraphReader {
       // Shape nodes only read an activation's dims (for a Reshape target); they are not part of the chain.
       const users = (this.consumers.get(current) ?? []).filter((node) => node.opType !== 'Shape');
       if (users.length === 0) {
-        throw new InputError(`${this.file}: the chain from graph input '${inputName}' ends at tensor '${current}', which no node reads, before reaching graph output '${outputName}'`);
+        throw new InputError(`${this.file}: the chain from graph input '${q(inputName)}' ends at tensor '${q(current)}', which no node reads, before reaching graph output '${q(outputName)}'`);
       }
       if (users.length > 1) {
-        const names = users.map((node) => describeNode(node, this.nodeIndex.get(node)!)).join(', ');
-        throw new InputError(`${this.file}: tensor '${current}' feeds ${users.length} nodes (${names}); only a single chain of layers from input to output is supported`);
+        const names = list(users.map((node) => describeNode(node, this.nodeIndex.get(node)!)));
+        throw new InputError(`${this.file}: tensor '${q(current)}' feeds ${users.length} nodes (${names}); only a single chain of layers from input to output is supported`);
       }
       const node = users[0]!;
       if (visited.has(node)) throw new InputError(`${this.file}: the graph has a cycle through ${describeNode(node, this.nodeIndex.get(node)!)}`);
@@ -352,7 +400,7 @@ class GraphReader {
       const inputs = node.input ?? [];
       const dataInputs = inputs.filter((name) => name === current).length;
       if (op !== 'Add' && (inputs[0] !== current || dataInputs !== 1)) {
-        throw new InputError(`${this.at(node)}: the activation '${current}' must be its first and only data input`);
+        throw new InputError(`${this.at(node)}: the activation '${q(current)}' must be its first and only data input`);
       }
       let nextTarget: DenseLayer | Conv2dLayer | null = null;
       switch (op) {
@@ -415,7 +463,7 @@ class GraphReader {
       const outputs = node.output ?? [];
       for (const extra of outputs.slice(1)) {
         if (extra && (this.consumers.has(extra) || extra === outputName)) {
-          throw new InputError(`${this.at(node)}: its output '${extra}' is used; only the first output is supported`);
+          throw new InputError(`${this.at(node)}: its output '${q(extra)}' is used; only the first output is supported`);
         }
       }
       if (!outputs[0]) throw new InputError(`${this.at(node)} has no output`);
@@ -432,11 +480,11 @@ class GraphReader {
     if (!dims || dims.length === 0) return;
     const expected = `[batch, ${shape.join(', ')}]`;
     if (dims.length !== shape.length + 1) {
-      throw new InputError(`${this.file}: graph output '${outputName}' is declared with rank ${dims.length}, but the layers produce ${expected}`);
+      throw new InputError(`${this.file}: graph output '${q(outputName)}' is declared with rank ${dims.length}, but the layers produce ${expected}`);
     }
     dims.slice(1).forEach((d, i) => {
       if (!d.dimParam && d.dimValue !== null && d.dimValue !== undefined && int64ToNumber(d.dimValue) !== shape[i]) {
-        throw new InputError(`${this.file}: graph output '${outputName}' is declared with dimension ${i + 1} = ${int64ToNumber(d.dimValue)}, but the layers produce ${expected}`);
+        throw new InputError(`${this.file}: graph output '${q(outputName)}' is declared with dimension ${i + 1} = ${int64ToNumber(d.dimValue)}, but the layers produce ${expected}`);
       }
     });
   }
@@ -475,12 +523,12 @@ class GraphReader {
     }
     const weightName = node.input![1] ?? '';
     const weight = this.floatInput(node, 1, 'weight');
-    if (weight.dims.length !== 2) throw new InputError(`${this.at(node)}: weight '${weightName}' has dims [${weight.dims.join(', ')}], expected 2-D`);
+    if (weight.dims.length !== 2) throw new InputError(`${this.at(node)}: weight '${q(weightName)}' has dims [${list(weight.dims)}], expected 2-D`);
     // transB=1: B is [out, in], already our layout; transB=0: B is [in, out], transpose it.
     const [rows, columns] = weight.dims as [number, number];
     const [outFeatures, declaredIn] = transB === 1 ? [rows, columns] : [columns, rows];
     if (declaredIn !== inFeatures) {
-      throw new InputError(`${this.at(node)}: weight '${weightName}' has dims [${weight.dims.join(', ')}] (transB=${transB}) but the input has ${inFeatures} features`);
+      throw new InputError(`${this.at(node)}: weight '${q(weightName)}' has dims [${list(weight.dims)}] (transB=${transB}) but the input has ${inFeatures} features`);
     }
     const layer: DenseLayer = {
       kind: 'dense',
@@ -500,7 +548,7 @@ class GraphReader {
     const weightName = node.input![1] ?? '';
     const weight = this.floatInput(node, 1, 'weight');
     if (weight.dims.length !== 2 || weight.dims[0] !== inFeatures) {
-      throw new InputError(`${this.at(node)}: weight '${weightName}' has dims [${weight.dims.join(', ')}], expected [${inFeatures}, out] for an input of ${inFeatures} features`);
+      throw new InputError(`${this.at(node)}: weight '${q(weightName)}' has dims [${list(weight.dims)}], expected [${inFeatures}, out] for an input of ${inFeatures} features`);
     }
     const outFeatures = weight.dims[1]!;
     return {
@@ -537,7 +585,7 @@ class GraphReader {
       }
     }
     if (!ok) {
-      throw new InputError(`${this.at(node)}: bias '${name}' has dims [${value.dims.join(', ')}], which is not one value per output channel of [batch, ${shape.join(', ')}]`);
+      throw new InputError(`${this.at(node)}: bias '${q(name)}' has dims [${list(value.dims)}], which is not one value per output channel of [batch, ${shape.join(', ')}]`);
     }
     const bias = new Float32Array(channels);
     for (let c = 0; c < channels; c++) bias[c] = (previous ? previous[c]! : 0) + value.data[c * channelStride]!;
@@ -552,7 +600,7 @@ class GraphReader {
     if (shape.length !== 3) throw new InputError(`${this.at(node)}: needs a [batch, channels, height, width] input but receives [batch, ${shape.join(', ')}]`);
     const weightName = node.input![1] ?? '';
     const weight = this.floatInput(node, 1, 'weight');
-    if (weight.dims.length !== 4) throw new InputError(`${this.at(node)}: weight '${weightName}' has dims [${weight.dims.join(', ')}]; only 2-D convolutions are supported`);
+    if (weight.dims.length !== 4) throw new InputError(`${this.at(node)}: weight '${q(weightName)}' has dims [${list(weight.dims)}]; only 2-D convolutions are supported`);
     const [outChannels, inChannels, kh, kw] = weight.dims as [number, number, number, number];
     const problems: string[] = [];
     if (kh !== kw) problems.push(`kernel ${kh}x${kw} is not square`);
@@ -560,17 +608,17 @@ class GraphReader {
     const group = attributeInt(node, 'group') ?? 1;
     if (group !== 1) problems.push(`group=${group} (only 1 is supported)`);
     const strides = attributeInts(node, 'strides') ?? [1, 1];
-    if (strides.some((s) => s !== 1)) problems.push(`strides [${strides.join(', ')}] (only 1 is supported)`);
+    if (strides.some((s) => s !== 1)) problems.push(`strides [${list(strides)}] (only 1 is supported)`);
     const dilations = attributeInts(node, 'dilations') ?? [1, 1];
-    if (dilations.some((d) => d !== 1)) problems.push(`dilations [${dilations.join(', ')}] (only 1 is supported)`);
+    if (dilations.some((d) => d !== 1)) problems.push(`dilations [${list(dilations)}] (only 1 is supported)`);
     const kernelShape = attributeInts(node, 'kernel_shape');
     if (kernelShape && (kernelShape.length !== 2 || kernelShape[0] !== kh || kernelShape[1] !== kw)) {
-      problems.push(`kernel_shape [${kernelShape.join(', ')}] disagrees with the weight`);
+      problems.push(`kernel_shape [${list(kernelShape)}] disagrees with the weight`);
     }
     const autoPad = attributeString(node, 'auto_pad') ?? 'NOTSET';
     const pads = attributeInts(node, 'pads') ?? [0, 0, 0, 0];
-    if (autoPad !== 'NOTSET' && !(autoPad === 'VALID' && pads.every((p) => p === 0))) problems.push(`auto_pad=${autoPad} (only explicit pads are supported)`);
-    if (pads.length !== 4 || pads.some((p) => p !== pads[0]) || pads[0]! < 0) problems.push(`pads [${pads.join(', ')}] (only equal padding on all sides is supported)`);
+    if (autoPad !== 'NOTSET' && !(autoPad === 'VALID' && pads.every((p) => p === 0))) problems.push(`auto_pad=${q(autoPad, 20)} (only explicit pads are supported)`);
+    if (pads.length !== 4 || pads.some((p) => p !== pads[0]) || pads[0]! < 0) problems.push(`pads [${list(pads)}] (only equal padding on all sides is supported)`);
     const padding = pads[0] ?? 0;
     if (problems.length === 0 && (shape[1]! + 2 * padding < kh || shape[2]! + 2 * padding < kw)) {
       problems.push(`kernel ${kh} does not fit the input [batch, ${shape.join(', ')}] with padding ${padding}`);
@@ -600,11 +648,11 @@ class GraphReader {
     const autoPad = attributeString(node, 'auto_pad') ?? 'NOTSET';
     const size = kernel[0] ?? 0;
     const problems: string[] = [];
-    if (kernel.length !== 2 || kernel[1] !== size || size < 1) problems.push(`kernel_shape [${kernel.join(', ')}] is not a square 2-D window`);
-    if (strides.length !== 2 || strides.some((s) => s !== size)) problems.push(`strides [${strides.join(', ')}] differ from the window ${size}`);
-    if (pads.some((p) => p !== 0)) problems.push(`pads [${pads.join(', ')}] (only no padding is supported)`);
-    if (dilations.some((d) => d !== 1)) problems.push(`dilations [${dilations.join(', ')}] (only 1 is supported)`);
-    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') problems.push(`auto_pad=${autoPad} (only no padding is supported)`);
+    if (kernel.length !== 2 || kernel[1] !== size || size < 1) problems.push(`kernel_shape [${list(kernel)}] is not a square 2-D window`);
+    if (strides.length !== 2 || strides.some((s) => s !== size)) problems.push(`strides [${list(strides)}] differ from the window ${size}`);
+    if (pads.some((p) => p !== 0)) problems.push(`pads [${list(pads)}] (only no padding is supported)`);
+    if (dilations.some((d) => d !== 1)) problems.push(`dilations [${list(dilations)}] (only 1 is supported)`);
+    if (autoPad !== 'NOTSET' && autoPad !== 'VALID') problems.push(`auto_pad=${q(autoPad, 20)} (only no padding is supported)`);
     // ceil_mode only differs from floor when the window does not divide the size.
     if (ceilMode !== 0 && (shape[1]! % size !== 0 || shape[2]! % size !== 0)) problems.push('ceil_mode=1 on a size the window does not divide');
     if (problems.length === 0 && (shape[1]! < size || shape[2]! < size)) problems.push(`window ${size} is larger than the input [batch, ${shape.join(', ')}]`);
@@ -617,11 +665,11 @@ class GraphReader {
     const shapeName = node.input![1];
     const target = shapeName ? this.constant(shapeName) : null;
     if (!target || target.kind !== 'int' || target.dims.length !== 1) {
-      throw new InputError(`${this.at(node)}: the target shape${shapeName ? ` '${shapeName}'` : ''} must be a constant 1-D integer tensor (computed only from constants and Shape)`);
+      throw new InputError(`${this.at(node)}: the target shape${shapeName ? ` '${q(shapeName)}'` : ''} must be a constant 1-D integer tensor (computed only from constants and Shape)`);
     }
     const features = elementCount(shape);
     const [first, second] = target.data;
-    const text = `[${target.data.map((v) => (Number.isNaN(v) ? 'batch' : String(v))).join(', ')}]`;
+    const text = `[${list(target.data.map((v) => (Number.isNaN(v) ? 'batch' : String(v))))}]`;
     const batchOk = first !== undefined && (Number.isNaN(first) || first === -1 || first === 0 || (this.staticBatch !== null && first === this.staticBatch));
     const resolvedSecond = second === -1 && first !== -1 ? features : second === 0 && shape.length === 1 ? shape[0] : second;
     if (target.data.length !== 2 || !batchOk || resolvedSecond !== features) {

@@ -6,6 +6,7 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { InputError } from '../core/errors.js';
+import { quoteText } from './safetensors.js';
 
 const { onnx } = onnxProto;
 
@@ -72,93 +73,77 @@ export function decodeTensor(tensor: TensorProto, what: string): ConstantValue {
   if (tensor.dataLocation === onnx.TensorProto.DataLocation.EXTERNAL || externalData.length > 0) {
     const location = externalData.find((entry) => entry.key === 'location')?.value;
     throw new InputError(
-      `${what} stores its data outside the model file${location ? ` (in '${location}')` : ''}; external data is not supported: ` +
+      `${what} stores its data outside the model file${location ? ` (in '${quoteText(location)}')` : ''}; external data is not supported: ` +
         `save the model as one file (onnx.save(model, path, save_as_external_data=False))`,
     );
   }
   if (tensor.segment) throw new InputError(`${what} is a segmented tensor; segmented tensors are not supported`);
   const dims = (tensor.dims ?? []).map((d) => int64ToNumber(d));
+  const dimsText = (): string => (dims.length > 8 ? `${dims.slice(0, 8).join(', ')}, … (${dims.length} dims)` : dims.join(', '));
   for (const d of dims) {
-    if (!Number.isSafeInteger(d) || d < 0) throw new InputError(`${what} has an invalid dimension ${d} in dims [${dims.join(', ')}]`);
+    if (!Number.isSafeInteger(d) || d < 0) throw new InputError(`${what} has an invalid dimension ${d} in dims [${dimsText()}]`);
   }
   const count = elementCount(dims);
   const dataType = tensor.dataType ?? 0;
   const raw = tensor.rawData && tensor.rawData.length > 0 ? tensor.rawData : null;
   const view = raw ? new DataView(raw.buffer, raw.byteOffset, raw.byteLength) : null;
-  const checkCount = (found: number, unit: string): void => {
-    if (found !== count) {
-      throw new InputError(`${what} has dims [${dims.join(', ')}] (${count} values) but holds ${found} ${unit}`);
+  /**
+   * Checks that the tensor holds exactly `count` values (raw_data of `bytesPerValue`-byte values, or the typed
+   * field), before anything is allocated: dims are a declared size, the data is what the file really has.
+   */
+  const checkData = (bytesPerValue: number, values: ArrayLike<unknown> | null | undefined, field: string): void => {
+    let found: number;
+    let unit: string;
+    if (raw) {
+      if (raw.length % bytesPerValue !== 0) {
+        throw new InputError(`${what}: raw_data length ${raw.length} is not a multiple of ${bytesPerValue} bytes (${dataTypeName(dataType)})`);
+      }
+      found = raw.length / bytesPerValue;
+      unit = 'values in raw_data';
+    } else {
+      found = values?.length ?? 0;
+      unit = `values in ${field}`;
     }
-  };
-  const rawCount = (bytesPerValue: number): number => {
-    if (raw!.length % bytesPerValue !== 0) {
-      throw new InputError(`${what}: raw_data length ${raw!.length} is not a multiple of ${bytesPerValue} bytes (${dataTypeName(dataType)})`);
-    }
-    return raw!.length / bytesPerValue;
+    if (found !== count) throw new InputError(`${what} has dims [${dimsText()}] (${count} values) but holds ${found} ${unit}`);
   };
   switch (dataType) {
     case DataType.FLOAT: {
+      checkData(4, tensor.floatData, 'float_data');
       const data = new Float32Array(count);
-      if (view) {
-        checkCount(rawCount(4), 'values in raw_data');
-        for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
-      } else {
-        const values = tensor.floatData ?? [];
-        checkCount(values.length, 'values in float_data');
-        for (let i = 0; i < count; i++) data[i] = values[i]!;
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = view.getFloat32(4 * i, true);
+      else for (let i = 0; i < count; i++) data[i] = tensor.floatData![i]!;
       return { kind: 'float', dims, data, sourceType: dataType };
     }
     case DataType.DOUBLE: {
+      checkData(8, tensor.doubleData, 'double_data');
       const data = new Float32Array(count);
-      if (view) {
-        checkCount(rawCount(8), 'values in raw_data');
-        for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
-      } else {
-        const values = tensor.doubleData ?? [];
-        checkCount(values.length, 'values in double_data');
-        for (let i = 0; i < count; i++) data[i] = values[i]!;
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = view.getFloat64(8 * i, true);
+      else for (let i = 0; i < count; i++) data[i] = tensor.doubleData![i]!;
       return { kind: 'float', dims, data, sourceType: dataType };
     }
     case DataType.FLOAT16:
     case DataType.BFLOAT16: {
+      // The spec stores 16-bit floats as their bit patterns in int32_data.
+      checkData(2, tensor.int32Data, 'int32_data');
       const data = new Float32Array(count);
       const scratch = new DataView(new ArrayBuffer(4));
       const convert = (bits: number): number => (dataType === DataType.FLOAT16 ? halfToNumber(bits) : bfloat16ToNumber(bits, scratch));
-      if (view) {
-        checkCount(rawCount(2), 'values in raw_data');
-        for (let i = 0; i < count; i++) data[i] = convert(view.getUint16(2 * i, true));
-      } else {
-        // The spec stores 16-bit floats as their bit patterns in int32_data.
-        const values = tensor.int32Data ?? [];
-        checkCount(values.length, 'values in int32_data');
-        for (let i = 0; i < count; i++) data[i] = convert(values[i]!);
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = convert(view.getUint16(2 * i, true));
+      else for (let i = 0; i < count; i++) data[i] = convert(tensor.int32Data![i]!);
       return { kind: 'float', dims, data, sourceType: dataType };
     }
     case DataType.INT64: {
+      checkData(8, tensor.int64Data, 'int64_data');
       const data = new Array<number>(count);
-      if (view) {
-        checkCount(rawCount(8), 'values in raw_data');
-        for (let i = 0; i < count; i++) data[i] = Number(view.getBigInt64(8 * i, true));
-      } else {
-        const values = tensor.int64Data ?? [];
-        checkCount(values.length, 'values in int64_data');
-        for (let i = 0; i < count; i++) data[i] = int64ToNumber(values[i]);
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = Number(view.getBigInt64(8 * i, true));
+      else for (let i = 0; i < count; i++) data[i] = int64ToNumber(tensor.int64Data![i]);
       return { kind: 'int', dims, data };
     }
     case DataType.INT32: {
+      checkData(4, tensor.int32Data, 'int32_data');
       const data = new Array<number>(count);
-      if (view) {
-        checkCount(rawCount(4), 'values in raw_data');
-        for (let i = 0; i < count; i++) data[i] = view.getInt32(4 * i, true);
-      } else {
-        const values = tensor.int32Data ?? [];
-        checkCount(values.length, 'values in int32_data');
-        for (let i = 0; i < count; i++) data[i] = values[i]!;
-      }
+      if (view) for (let i = 0; i < count; i++) data[i] = view.getInt32(4 * i, true);
+      else for (let i = 0; i < count; i++) data[i] = tensor.int32Data![i]!;
       return { kind: 'int', dims, data };
     }
     default:

@@ -167,10 +167,50 @@ function isPlainObject(value: unknown): value is Record<string, unknown> {
   return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
-function describe(value: unknown): string {
-  const text = JSON.stringify(value);
-  if (text === undefined) return String(value);
-  return text.length > 60 ? text.slice(0, 57) + '...' : text;
+/**
+ * A JSON value as a short one-line text for error messages: at most `maxLength` characters (longer text ends
+ * in "..."), control characters escaped, and depth-safe — nesting below 8 levels prints as […] or {…}, so a
+ * value nested 100,000 deep (which JSON.stringify would overflow the stack on) costs nothing.
+ */
+export function describeJson(value: unknown, maxLength = 60): string {
+  let out = '';
+  const budget = maxLength + 1;
+  const visit = (v: unknown, depth: number): void => {
+    if (out.length > budget) return;
+    if (typeof v === 'string') out += JSON.stringify(v.length > budget ? v.slice(0, budget) : v);
+    else if (typeof v === 'number') out += Number.isFinite(v) ? JSON.stringify(v) : String(v);
+    else if (typeof v === 'bigint') out += `${v}n`;
+    else if (v === null || typeof v !== 'object') out += String(v);
+    else if (depth >= 8) out += Array.isArray(v) ? '[…]' : '{…}';
+    else if (Array.isArray(v)) {
+      out += '[';
+      for (let i = 0; i < v.length && out.length <= budget; i++) {
+        if (i > 0) out += ',';
+        visit(v[i], depth + 1);
+      }
+      out += ']';
+    } else {
+      out += '{';
+      let first = true;
+      for (const key in v) {
+        if (!Object.hasOwn(v, key)) continue;
+        if (out.length > budget) break;
+        if (!first) out += ',';
+        first = false;
+        out += `${JSON.stringify(key.length > budget ? key.slice(0, budget) : key)}:`;
+        visit((v as Record<string, unknown>)[key], depth + 1);
+      }
+      out += '}';
+    }
+  };
+  visit(value, 0);
+  return out.length > maxLength ? out.slice(0, Math.max(0, maxLength - 3)) + '...' : out;
+}
+
+/** Text from a file or the command line, for quoting in an error message: one line, at most `maxLength` characters. */
+export function quoteText(text: string, maxLength = 60): string {
+  const cut = text.length > maxLength ? text.slice(0, Math.max(0, maxLength - 1)) + '…' : text;
+  return cut.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]/g, (c) => (c === '\n' ? '\\n' : c === '\r' ? '\\r' : c === '\t' ? '\\t' : `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`));
 }
 
 /** float16 bits → float32 value (exact: every half is a float). */
@@ -258,41 +298,41 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
   try {
     header = JSON.parse(text);
   } catch (error) {
-    throw new InputError(`${file}: safetensors header is not valid JSON (${(error as Error).message})`);
+    throw new InputError(`${file}: safetensors header is not valid JSON (${quoteText((error as Error).message, 200)})`);
   }
-  if (!isPlainObject(header)) throw new InputError(`${file}: safetensors header must be a JSON object, got ${describe(header)}`);
+  if (!isPlainObject(header)) throw new InputError(`${file}: safetensors header must be a JSON object, got ${describeJson(header)}`);
 
   const metadata: Record<string, string> = {};
   const entries: Entry[] = [];
   for (const [name, info] of Object.entries(header)) {
     if (name === '__metadata__') {
-      if (!isPlainObject(info)) throw new InputError(`${file}: __metadata__ must be an object of strings, got ${describe(info)}`);
+      if (!isPlainObject(info)) throw new InputError(`${file}: __metadata__ must be an object of strings, got ${describeJson(info)}`);
       for (const [key, value] of Object.entries(info)) {
-        if (typeof value !== 'string') throw new InputError(`${file}: __metadata__ '${key}' must be a string, got ${describe(value)}`);
+        if (typeof value !== 'string') throw new InputError(`${file}: __metadata__ '${quoteText(key)}' must be a string, got ${describeJson(value)}`);
         Object.defineProperty(metadata, key, { value, enumerable: true, writable: true, configurable: true });
       }
       continue;
     }
-    const where = `${file}: tensor '${name}'`;
-    if (!isPlainObject(info)) throw new InputError(`${where}: entry must be an object, got ${describe(info)}`);
+    const where = `${file}: tensor '${quoteText(name)}'`;
+    if (!isPlainObject(info)) throw new InputError(`${where}: entry must be an object, got ${describeJson(info)}`);
     const dtype = info['dtype'];
     if (typeof dtype !== 'string' || !Object.hasOwn(DTYPE_SIZES, dtype)) {
       const why = typeof dtype === 'string' && KNOWN_UNSUPPORTED.has(dtype) ? 'is not supported' : 'is unknown';
-      throw new InputError(`${where}: dtype ${describe(dtype)} ${why} (supported: ${Object.keys(DTYPE_SIZES).join(', ')})`);
+      throw new InputError(`${where}: dtype ${describeJson(dtype)} ${why} (supported: ${Object.keys(DTYPE_SIZES).join(', ')})`);
     }
     const shape = info['shape'];
     if (!Array.isArray(shape) || !shape.every((size) => Number.isSafeInteger(size) && size >= 0)) {
-      throw new InputError(`${where}: shape must be a list of non-negative integers, got ${describe(shape)}`);
+      throw new InputError(`${where}: shape must be a list of non-negative integers, got ${describeJson(shape)}`);
     }
     const offsets = info['data_offsets'];
     if (!Array.isArray(offsets) || offsets.length !== 2 || !offsets.every((o) => Number.isSafeInteger(o) && o >= 0)) {
-      throw new InputError(`${where}: data_offsets must be two non-negative integers [begin, end], got ${describe(offsets)}`);
+      throw new InputError(`${where}: data_offsets must be two non-negative integers [begin, end], got ${describeJson(offsets)}`);
     }
     const [begin, end] = offsets as [number, number];
     if (end < begin) throw new InputError(`${where}: data_offsets [${begin}, ${end}] end before they begin`);
     const expected = product(shape as number[]) * DTYPE_SIZES[dtype as SafetensorsDtype];
     if (end - begin !== expected) {
-      throw new InputError(`${where}: data_offsets [${begin}, ${end}] cover ${end - begin} bytes, shape ${describe(shape)} of ${dtype} needs ${expected}`);
+      throw new InputError(`${where}: data_offsets [${begin}, ${end}] cover ${end - begin} bytes, shape ${describeJson(shape)} of ${dtype} needs ${expected}`);
     }
     entries.push({ name, dtype: dtype as SafetensorsDtype, shape: [...(shape as number[])], begin, end });
   }
@@ -301,7 +341,7 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
   const dataLength = bytes.length - dataStart;
   for (const entry of entries) {
     if (entry.end > dataLength) {
-      throw new InputError(`${file}: tensor '${entry.name}': data_offsets [${entry.begin}, ${entry.end}] run past the ${dataLength} data bytes (truncated file?)`);
+      throw new InputError(`${file}: tensor '${quoteText(entry.name)}': data_offsets [${entry.begin}, ${entry.end}] run past the ${dataLength} data bytes (truncated file?)`);
     }
   }
   // The tensors must tile [0, dataLength) exactly: sort by offsets and walk.
@@ -310,10 +350,10 @@ export function decodeSafetensors(bytes: Uint8Array, file: string): SafetensorsF
   let previous: Entry | null = null;
   for (const entry of sorted) {
     if (entry.begin < position) {
-      throw new InputError(`${file}: tensor '${entry.name}' (bytes ${entry.begin}..${entry.end}) overlaps tensor '${previous!.name}' (bytes ${previous!.begin}..${previous!.end})`);
+      throw new InputError(`${file}: tensor '${quoteText(entry.name)}' (bytes ${entry.begin}..${entry.end}) overlaps tensor '${quoteText(previous!.name)}' (bytes ${previous!.begin}..${previous!.end})`);
     }
     if (entry.begin > position) {
-      throw new InputError(`${file}: tensor '${entry.name}' starts at byte ${entry.begin}, leaving bytes ${position}..${entry.begin} unindexed (the data must be fully indexed)`);
+      throw new InputError(`${file}: tensor '${quoteText(entry.name)}' starts at byte ${entry.begin}, leaving bytes ${position}..${entry.begin} unindexed (the data must be fully indexed)`);
     }
     position = entry.end;
     previous = entry;

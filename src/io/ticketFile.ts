@@ -18,7 +18,7 @@ import {
   type TicketStageMasks,
 } from '../tickets/ticket.js';
 import { writeChunksAtomic } from './atomicFile.js';
-import { decodeSafetensors, encodeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
+import { decodeSafetensors, describeJson, encodeSafetensors, quoteText, type SafetensorsTensorInput } from './safetensors.js';
 
 const CHECKSUM_KEY = 'payload_sha256';
 
@@ -89,15 +89,15 @@ export function loadTicket(path: string): Ticket {
 export function decodeTicket(bytes: Uint8Array, file: string): Ticket {
   const decoded = decodeSafetensors(bytes, file);
   const md = decoded.metadata;
-  if (md['format'] !== TICKET_FORMAT) throw new InputError(`${file}: not a lottery ticket (metadata format is '${md['format'] ?? '(missing)'}', expected '${TICKET_FORMAT}')`);
+  if (md['format'] !== TICKET_FORMAT) throw new InputError(`${file}: not a lottery ticket (metadata format is '${quoteText(md['format'] ?? '(missing)')}', expected '${TICKET_FORMAT}')`);
   if (md['format_version'] !== String(TICKET_FORMAT_VERSION)) {
-    throw new InputError(`${file}: ticket format_version '${md['format_version']}' is not supported (this toolkit reads version ${TICKET_FORMAT_VERSION})`);
+    throw new InputError(`${file}: ticket format_version '${quoteText(md['format_version'] ?? '(missing)')}' is not supported (this toolkit reads version ${TICKET_FORMAT_VERSION})`);
   }
   const names = [...decoded.tensors.keys()];
   const tensors: { name: string; data: Int32Array }[] = [];
   for (const name of names) {
     const t = decoded.tensors.get(name)!;
-    if (t.dtype !== 'I32' || !(t.data instanceof Int32Array)) throw new InputError(`${file}: tensor '${name}' has dtype ${t.dtype}, expected I32`);
+    if (t.dtype !== 'I32' || !(t.data instanceof Int32Array)) throw new InputError(`${file}: tensor '${quoteText(name)}' has dtype ${t.dtype}, expected I32`);
     tensors.push({ name, data: t.data });
   }
   // The checksum covers tensors in the order the writer put them (stage by stage); re-sort by that order.
@@ -105,12 +105,12 @@ export function decodeTicket(bytes: Uint8Array, file: string): Ticket {
   const expected = md[CHECKSUM_KEY];
   if (expected === undefined) throw new InputError(`${file}: ticket metadata has no ${CHECKSUM_KEY}`);
   const actual = payloadChecksum(md, ordered);
-  if (actual !== expected) throw new InputError(`${file}: ticket checksum mismatch (stored ${expected.slice(0, 12)}…, computed ${actual.slice(0, 12)}…): the file was altered or damaged`);
-  let meta: TicketMeta;
+  if (actual !== expected) throw new InputError(`${file}: ticket checksum mismatch (stored ${quoteText(expected.slice(0, 12))}…, computed ${actual.slice(0, 12)}…): the file was altered or damaged`);
+  let meta: unknown;
   try {
-    meta = JSON.parse(md['ticket'] ?? '') as TicketMeta;
+    meta = JSON.parse(md['ticket'] ?? '');
   } catch (error) {
-    throw new InputError(`${file}: ticket metadata 'ticket' is not valid JSON (${(error as Error).message})`);
+    throw new InputError(`${file}: ticket metadata 'ticket' is not valid JSON (${quoteText((error as Error).message, 200)})`);
   }
   checkMeta(meta, file);
   const masks: TicketStageMasks[] = meta.stages.map((stage, s) => {
@@ -130,26 +130,116 @@ export function decodeTicket(bytes: Uint8Array, file: string): Ticket {
 function orderTensors(tensors: { name: string; data: Int32Array }[], file: string): { name: string; data: Int32Array }[] {
   const rank = (name: string): number => {
     const m = /^stage(\d+)\.(units|edge_offsets|edge_keys)$/.exec(name);
-    if (!m) throw new InputError(`${file}: unexpected tensor '${name}' in a ticket`);
+    if (!m) throw new InputError(`${file}: unexpected tensor '${quoteText(name)}' in a ticket`);
     return Number(m[1]) * 3 + ['units', 'edge_offsets', 'edge_keys'].indexOf(m[2]!);
   };
   return [...tensors].sort((a, b) => rank(a.name) - rank(b.name));
 }
 
-function checkMeta(meta: TicketMeta, file: string): void {
+const DISTRIBUTION_KINDS = ['uniform', 'product', 'normal', 'log-uniform'];
+const DISTRIBUTION_PARAMETERS: Record<string, readonly string[]> = {
+  uniform: ['low', 'high'],
+  product: [],
+  normal: ['mean', 'std'],
+  'log-uniform': ['minMagnitude', 'maxMagnitude'],
+};
+const OBJECTIVES = ['closest', 'sparsest'];
+const INPUT_DOMAINS = ['nonnegative', 'any'];
+/** Mask entries are int32: hidden units r < 2^31 and edge keys r·k² + tap < 2^31. */
+const MAX_INT32 = 2 ** 31 - 1;
+
+function isPlainObject(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value);
+}
+
+const positiveInteger = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 1;
+const nonNegativeInteger = (v: unknown): boolean => Number.isSafeInteger(v) && (v as number) >= 0;
+const positiveFinite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v > 0;
+const nonNegativeFinite = (v: unknown): boolean => typeof v === 'number' && Number.isFinite(v) && v >= 0;
+
+/** Parameter-free layers copied into the ticket (relu, flatten, maxpool2d with a positive size). */
+function copiedLayersProblem(value: unknown): string | null {
+  if (!Array.isArray(value)) return `must be a list, got ${describeJson(value)}`;
+  for (const layer of value) {
+    const ok = isPlainObject(layer) && (layer['kind'] === 'relu' || layer['kind'] === 'flatten' || (layer['kind'] === 'maxpool2d' && positiveInteger(layer['size'])));
+    if (!ok) return `holds ${describeJson(layer)}, expected relu, flatten or maxpool2d with a positive size`;
+  }
+  return null;
+}
+
+/**
+ * Everything the toolkit reads from a ticket's metadata: types, ranges, and sizes for which mask indices fit in
+ * int32 and random-stream indices in 2^53 — so a ticket that passes can be regenerated and run without surprises.
+ */
+function checkMeta(meta: unknown, file: string): asserts meta is TicketMeta {
   const bad = (what: string): never => {
     throw new InputError(`${file}: ticket metadata: ${what}`);
   };
-  if (meta.format !== TICKET_FORMAT) bad(`format '${meta.format}'`);
-  if (meta.construction !== TICKET_CONSTRUCTION) bad(`construction '${meta.construction}' is not supported (expected ${TICKET_CONSTRUCTION})`);
-  if (meta.generator !== TICKET_GENERATOR) bad(`generator '${meta.generator}' is not supported (expected ${TICKET_GENERATOR})`);
-  if (!Number.isInteger(meta.seed) || meta.seed < 0 || meta.seed > 0xffffffff) bad(`seed ${meta.seed}`);
-  const problem = distributionProblem(meta.distribution);
-  if (problem) bad(`distribution: ${problem}`);
-  if (!Array.isArray(meta.stages) || meta.stages.length === 0) bad('no stages');
-  for (const key of ['inputScale', 'outputScale', 'augmentedRadius', 'inputRadius', 'tolerance'] as const) {
-    if (!(meta[key] > 0) || !Number.isFinite(meta[key])) bad(`${key} = ${meta[key]}`);
+  if (!isPlainObject(meta)) bad(`expected a JSON object, got ${describeJson(meta)}`);
+  const m = meta as Record<string, unknown>;
+  if (m['format'] !== TICKET_FORMAT) bad(`format ${describeJson(m['format'])}`);
+  if (m['construction'] !== TICKET_CONSTRUCTION) bad(`construction ${describeJson(m['construction'])} is not supported (expected ${TICKET_CONSTRUCTION})`);
+  if (m['generator'] !== TICKET_GENERATOR) bad(`generator ${describeJson(m['generator'])} is not supported (expected ${TICKET_GENERATOR})`);
+  if (!Number.isInteger(m['seed']) || (m['seed'] as number) < 0 || (m['seed'] as number) > 0xffffffff) bad(`seed ${describeJson(m['seed'])}`);
+  const distribution = m['distribution'];
+  if (!isPlainObject(distribution) || !DISTRIBUTION_KINDS.includes(distribution['kind'] as string)) {
+    bad(`distribution ${describeJson(distribution)}: expected one of the kinds ${DISTRIBUTION_KINDS.join(', ')}`);
   }
+  const kind = (distribution as Record<string, unknown>)['kind'] as string;
+  for (const key of DISTRIBUTION_PARAMETERS[kind]!) {
+    const value = (distribution as Record<string, unknown>)[key];
+    if (typeof value !== 'number') bad(`distribution ${kind}: ${key} ${describeJson(value)} is not a number`);
+  }
+  const problem = distributionProblem(distribution as unknown as TicketMeta['distribution']);
+  if (problem) bad(`distribution: ${quoteText(problem, 200)}`);
+  if (!OBJECTIVES.includes(m['objective'] as string)) bad(`objective ${describeJson(m['objective'])}`);
+  if (!INPUT_DOMAINS.includes(m['inputDomain'] as string)) bad(`inputDomain ${describeJson(m['inputDomain'])}`);
+  for (const key of ['inputShape', 'outputShape']) {
+    const shape = m[key];
+    if (!Array.isArray(shape) || shape.length === 0 || !shape.every(positiveInteger)) bad(`${key} ${describeJson(shape)}: expected a list of positive integers`);
+  }
+  for (const key of ['inputScale', 'outputScale', 'augmentedRadius', 'inputRadius', 'tolerance']) {
+    if (!positiveFinite(m[key])) bad(`${key} = ${describeJson(m[key])}`);
+  }
+  if (typeof m['constant'] !== 'boolean') bad(`constant ${describeJson(m['constant'])}`);
+  if (!nonNegativeInteger(m['inputConstantCount'])) bad(`inputConstantCount ${describeJson(m['inputConstantCount'])}`);
+  for (const key of ['targetSha256', 'keptWeightsSha256']) {
+    if (typeof m[key] !== 'string' || !/^[0-9a-f]{64}$/.test(m[key] as string)) bad(`${key} ${describeJson(m[key])}: expected 64 hex digits`);
+  }
+  const before = copiedLayersProblem(m['before']);
+  if (before) bad(`before ${before}`);
+  const certificate = m['certificate'];
+  if (
+    !isPlainObject(certificate) || !Array.isArray(certificate['stages']) ||
+    !['normalisedBound', 'realBound', 'aPrioriNormalisedBound'].every((key) => nonNegativeFinite(certificate[key]))
+  ) {
+    bad(`certificate ${describeJson(certificate)}: expected finite bounds ≥ 0 and a list of stages`);
+  }
+  const stages = m['stages'];
+  if (!Array.isArray(stages) || stages.length === 0) bad('no stages');
+  (stages as unknown[]).forEach((stage, index) => {
+    const where = `stage ${index + 1}`;
+    if (!isPlainObject(stage)) bad(`${where}: expected an object, got ${describeJson(stage)}`);
+    const g = stage as Record<string, unknown>;
+    if (g['kind'] !== 'dense' && g['kind'] !== 'conv2d') bad(`${where}: kind ${describeJson(g['kind'])}`);
+    if (typeof g['name'] !== 'string') bad(`${where}: name ${describeJson(g['name'])}`);
+    for (const key of ['inUnits', 'outUnits', 'realInUnits', 'realOutUnits', 'kernelSize', 'inputHeight', 'inputWidth', 'outputHeight', 'outputWidth', 'sampleCount']) {
+      if (!positiveInteger(g[key])) bad(`${where}: ${key} ${describeJson(g[key])}: expected a positive integer`);
+    }
+    if (!nonNegativeInteger(g['padding'])) bad(`${where}: padding ${describeJson(g['padding'])}`);
+    if (typeof g['twoBranch'] !== 'boolean') bad(`${where}: twoBranch ${describeJson(g['twoBranch'])}`);
+    for (const key of ['scale', 'entryTolerance']) {
+      if (!positiveFinite(g[key])) bad(`${where}: ${key} = ${describeJson(g[key])}`);
+    }
+    const after = copiedLayersProblem(g['after']);
+    if (after) bad(`${where}: after ${after}`);
+    const hidden = 2 * (g['sampleCount'] as number) * (g['inUnits'] as number);
+    const keys = hidden * (g['kernelSize'] as number) ** 2;
+    // Mask entries are int32, and M_{2i}'s stream index (r·k² + tap)·outUnits + o must stay below 2^53.
+    if (keys > MAX_INT32 || keys * (g['outUnits'] as number) > Number.MAX_SAFE_INTEGER) {
+      bad(`${where}: 2·sampleCount·inUnits·kernelSize² = ${keys} hidden weights per output is too large for a ticket (at most ${MAX_INT32})`);
+    }
+  });
 }
 
 function checkMasks(m: TicketStageMasks, stage: TicketMeta['stages'][number], s: number, file: string): void {

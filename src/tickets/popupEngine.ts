@@ -106,6 +106,8 @@ class PassRunner {
       const data: PassWorkerData = { control: this.control.buffer as SharedArrayBuffer, params: this.params.buffer as SharedArrayBuffer, layers, thread, threads };
       const worker = new Worker(new URL('./popupPassWorker.js', import.meta.url), { workerData: data });
       worker.unref();
+      // Handled here so that a worker's failure is the trainer's RunError (see run), not a crash of the process.
+      worker.on('error', (error: Error) => process.stderr.write(`edge-popup pass worker ${thread}: ${error.message}\n`));
       this.workers.push(worker);
     }
   }

@@ -5,7 +5,7 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
-import { defaultMnistDir, loadMnist, preprocessImages, preprocessTable } from '../../src/io/mnist.js';
+import { decodeMnist, defaultMnistDir, loadMnist, preprocessImages, preprocessTable } from '../../src/io/mnist.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-mnist-test-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
@@ -69,4 +69,23 @@ test('a folder without MNIST files, or with inconsistent files, is an InputError
   oneImage.set([0, 0, 8, 3, 0, 0, 0, 1, 0, 0, 0, 28, 0, 0, 0, 28]);
   writeFileSync(join(work, 't10k-images-idx3-ubyte'), oneImage);
   assert.throws(() => loadMnist('test', work), (e: unknown) => e instanceof InputError && /label 0 is 10/.test(e.message));
+});
+
+test('decodeMnist pairs images with labels, and 1×784 images are refused as the message says (regression)', () => {
+  const idx = (dims: number[], data: Uint8Array): Uint8Array => {
+    const out = new Uint8Array(4 + 4 * dims.length + data.length);
+    const view = new DataView(out.buffer);
+    view.setUint32(0, 0x800 + dims.length, false);
+    dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
+    out.set(data, 4 + 4 * dims.length);
+    return out;
+  };
+  const set = decodeMnist(idx([2, 28, 28], new Uint8Array(2 * 784).fill(7)), 'i', idx([2], Uint8Array.of(3, 9)), 'l');
+  assert.deepEqual([set.count, set.rows, set.cols, [...set.labels]], [2, 28, 28, [3, 9]]);
+  const refuse = (run: () => unknown, pattern: RegExp): void => assert.throws(run, (e: unknown) => e instanceof InputError && pattern.test(e.message));
+  // Only rows·cols = 784 was checked, so 1×784 passed with a message that says 28×28 is expected.
+  refuse(() => decodeMnist(idx([1, 1, 784], new Uint8Array(784)), 'i', idx([1], Uint8Array.of(0)), 'l'), /^i: images are 1×784, expected 28×28/);
+  refuse(() => decodeMnist(idx([1, 28, 28], new Uint8Array(784)), 'i', idx([2], Uint8Array.of(0, 1)), 'l'), /^l: 2 labels for 1 images in i/);
+  refuse(() => decodeMnist(idx([1, 28, 28], new Uint8Array(784)), 'i', idx([1], Uint8Array.of(10)), 'l'), /^l: label 0 is 10, expected 0\.\.9/);
+  refuse(() => decodeMnist(idx([1], Uint8Array.of(0)), 'i', idx([1], Uint8Array.of(0)), 'l'), /^i: expected an image file \(3 dims\), found 1 dims/);
 });

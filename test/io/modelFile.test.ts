@@ -10,7 +10,7 @@ import { RandomStream } from '../../src/core/random.js';
 import { compareNatural, loadModel, MODEL_FORMAT, saveModel } from '../../src/io/modelFile.js';
 import { exportOnnx } from '../../src/io/onnx.js';
 import { decodeSafetensors, encodeSafetensorsBytes, type SafetensorsTensorInput } from '../../src/io/safetensors.js';
-import { createNetwork } from '../../src/nn/architectures.js';
+import { conv2dLayer, createNetwork } from '../../src/nn/architectures.js';
 import { forward } from '../../src/nn/forward.js';
 import type { Network } from '../../src/nn/network.js';
 
@@ -226,4 +226,51 @@ test('pickle files are never loaded; missing files and ONNX paths are handled', 
   assert.equal(loaded.preprocess, 'pixels');
   const x = Float32Array.from({ length: 784 }, (_, i) => (i % 5) / 5);
   assert.deepEqual(forward(loaded, x, 1), forward(network, x, 1));
+});
+
+// ---- found by fuzzing and by reviewing every size read from a file or flag (docs/fuzzing.md) ------------------
+
+test('regression (review): --arch is matched against the file before its layers are allocated', () => {
+  const file = writeStateDict([['fc1.weight', [8, 784]], ['fc2.weight', [10, 8]]]);
+  const before = process.memoryUsage().arrayBuffers;
+  // mlp:784-1000000-10 has 7.8·10^8 weights in its first layer: 3 GB that createNetwork used to allocate first.
+  refuses(() => loadModel(file, { arch: 'mlp:784-1000000-10' }), /--arch mlp:784-1000000-10 needs a weight of shape \[1000000,784\] for fc1, the file has none left/);
+  assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 26, 'nothing sized by --arch was allocated');
+  const network = loadModel(file, { arch: 'mlp:784-8-10' });
+  assert.deepEqual(network.layers.filter((l) => l.kind === 'dense').map((l) => l.name), ['fc1', 'fc2']);
+});
+
+test('regression (review): a recorded conv padding of 10^9 is refused (an activation of 4·10^18 values)', () => {
+  // A conv-only network chains (networkShapes accepts it), but evaluating it would allocate per example 4·10^18 floats.
+  const network: Network = { inputShape: [1, 4, 4], layers: [conv2dLayer('conv1', 1, 1, 1, 1e9, false)] };
+  const file = path();
+  saveModel(file, network);
+  refuses(() => loadModel(file), /the output of layer 0 \(conv2d\) has shape \[1, 2000000004, 2000000004\], .* \(at most 268435456 are supported\)/);
+  network.layers = [conv2dLayer('conv1', 1, 1, 1, 100, false)];
+  saveModel(file, network);
+  assert.equal(loadModel(file).layers.length, 1);
+});
+
+test('regression (fuzz): deeply nested or enormous metadata values give short one-line messages', () => {
+  const network = createNetwork('mlp:784-4-10', { bias: false });
+  const file = path();
+  saveModel(file, network);
+  const decoded = decodeSafetensors(readFileSync(file), file);
+  const tensors: SafetensorsTensorInput[] = [...decoded.tensors].map(([name, t]) => ({ name, dtype: 'F32', shape: t.shape, data: t.data as Float32Array }));
+  const variants: [Record<string, string>, RegExp][] = [
+    [{ inputShape: '[' + '['.repeat(100_000) + ']'.repeat(100_000) + ']' }, /metadata inputShape must be a list of positive integers, got \[\[\[\[/],
+    [{ layers: JSON.stringify([{ kind: 'x\n'.repeat(100_000) }]) }, /metadata layers\[0\]: kind must be one of .*, got "x\\nx\\n/],
+    [{ arch: 'y'.repeat(1_000_000) }, /contradicts the file's recorded arch 'yyy+…'/],
+  ];
+  for (const [change, pattern] of variants) {
+    const changed = path();
+    writeFileSync(changed, encodeSafetensorsBytes(tensors, { ...decoded.metadata, ...change }));
+    assert.throws(() => loadModel(changed, change['arch'] ? { arch: 'fc2' } : {}), (error: unknown) => {
+      assert.ok(error instanceof InputError, String(error));
+      assert.match(error.message, pattern);
+      assert.doesNotMatch(error.message, /\n/);
+      assert.ok(error.message.length < 300 + changed.length, `${error.message.length} characters`);
+      return true;
+    });
+  }
 });

@@ -540,3 +540,77 @@ test('non-finite weights, a misplaced Add, a branch, and unsupported attributes 
   const softmax = mlpGraph(node('Softmax', ['/fc1/Gemm_output_0'], ['/act/output'], '/act/Softmax', { axis: 1 }));
   assertInputError(() => networkFromOnnxBytes(softmax, 'sm.onnx'), /'Softmax'.*without its final softmax/);
 });
+
+// ---- found by fuzzing and by reviewing every size read from the file (docs/fuzzing.md) ---------------------
+
+test('regression (fuzz): dims larger than the data are refused before anything is allocated', () => {
+  // dims [2, 10^9] with 64 bytes of raw_data: the reader used to allocate the 8 GB Float32Array first.
+  const bytes = buildModel({
+    input: ['batch', 4],
+    output: ['batch', 2],
+    nodes: [node('Gemm', ['input', 'w'], ['logits'], '/fc/Gemm', { transB: 1 })],
+    initializers: [{ ...floatTensor('w', [2, 1_000_000_000], values(16, 1)) }],
+  });
+  const before = process.memoryUsage().arrayBuffers;
+  assertInputError(() => networkFromOnnxBytes(bytes, 'huge.onnx'), /initializer 'w' in huge\.onnx has dims \[2, 1000000000\] \(2000000000 values\) but holds 16 values in raw_data/);
+  assert.ok(process.memoryUsage().arrayBuffers - before < 2 ** 26, 'no allocation sized by the declared dims');
+  const typed = buildModel({
+    input: ['batch', 4],
+    output: ['batch', 2],
+    nodes: [node('Gemm', ['input', 'w'], ['logits'], '/fc/Gemm', { transB: 1 })],
+    initializers: [floatTensor('w', [2, 1_000_000_000], values(8, 1), 'float_data')],
+  });
+  assertInputError(() => networkFromOnnxBytes(typed, 'typed.onnx'), /holds 8 values in float_data/);
+});
+
+test('regression (review): empty weights, a zero-size kernel and a 10^9 padding are InputErrors, not networks', () => {
+  const single = (op: OnnxTypes.INodeProto, weight: OnnxTypes.ITensorProto, input: (number | string)[]): Uint8Array =>
+    buildModel({ input, output: [], nodes: [op], initializers: [weight] });
+  const cases: [Uint8Array, RegExp][] = [
+    [single(node('Gemm', ['input', 'w'], ['logits'], 'g', { transB: 1 }), floatTensor('w', [0, 4], []), ['N', 4]), /sizes 4→0 must be positive integers/],
+    [single(node('MatMul', ['input', 'w'], ['logits'], 'm'), floatTensor('w', [4, 0], []), ['N', 4]), /sizes 4→0 must be positive integers/],
+    [single(node('Conv', ['input', 'w'], ['logits'], 'c'), floatTensor('w', [2, 1, 0, 0], []), ['N', 1, 3, 3]), /kernel 0, padding 0 must be positive/],
+    [single(node('Conv', ['input', 'w'], ['logits'], 'c'), floatTensor('w', [0, 1, 2, 2], []), ['N', 1, 3, 3]), /channels 1→0/],
+    [single(node('Conv', ['input', 'w'], ['logits'], 'c', { pads: [1e9, 1e9, 1e9, 1e9] }), floatTensor('w', [1, 1, 1, 1], [1]), ['N', 1, 3, 3]), /has shape \[1, 2000000003, 2000000003\], .* values per example \(at most 268435456/],
+  ];
+  for (const [bytes, pattern] of cases) assertInputError(() => networkFromOnnxBytes(bytes, 'bad.onnx'), new RegExp(`^bad\\.onnx: .*${pattern.source}`));
+});
+
+test('regression (review): a constant computed through 20,000 nested nodes is an InputError, not a stack overflow', () => {
+  const depth = 20_000; // the recursion used to overflow the stack near 10,000
+  const chain = Array.from({ length: depth }, (_, i) => node('Identity', [i === 0 ? 'w0' : `w${i}`], [`w${i + 1}`], ''));
+  const bytes = buildModel({
+    input: ['batch', 2],
+    output: ['batch', 2],
+    nodes: [...chain, node('Gemm', ['input', `w${depth}`], ['logits'], 'g', { transB: 1 })],
+    initializers: [floatTensor('w0', [2, 2], values(4, 1))],
+  });
+  assertInputError(() => networkFromOnnxBytes(bytes, 'deep.onnx'), /deep\.onnx: the constant 'w\d+' is computed through more than 1000 nested nodes/);
+  // A short chain is fine.
+  const short = buildModel({
+    input: ['batch', 2],
+    output: ['batch', 2],
+    nodes: [...chain.slice(0, 20), node('Gemm', ['input', 'w20'], ['logits'], 'g', { transB: 1 })],
+    initializers: [floatTensor('w0', [2, 2], values(4, 1))],
+  });
+  assert.equal(networkFromOnnxBytes(short, 'short.onnx').layers.length, 1);
+});
+
+test('regression (review): a tensor read by 30,000 nodes is indexed in linear time and named briefly', () => {
+  // The consumer index used to check each new reader against the whole list (quadratic: minutes at 300,000),
+  // and the message listed every reader.
+  const readers = Array.from({ length: 30_000 }, (_, i) => node('Relu', ['input'], [`r${i}`], ''));
+  const bytes = buildModel({ input: ['batch', 2], output: ['batch', 2], nodes: readers, initializers: [] });
+  assertInputError(() => networkFromOnnxBytes(bytes, 'wide.onnx'), /tensor 'input' feeds 30000 nodes \(node #0 \(unnamed\), .*, … \(30000 in all\)\)/);
+});
+
+test('regression (fuzz): names from the file are quoted on one line and cut short', () => {
+  const name = '\n'.repeat(3) + 'x'.repeat(100_000);
+  const bytes = buildModel({ input: ['batch', 4], output: ['batch', 2], nodes: [node('Softmax2', ['input'], ['logits'], name)], initializers: [] });
+  assert.throws(() => networkFromOnnxBytes(bytes, 'names.onnx'), (error: unknown) => {
+    assert.ok(error instanceof InputError);
+    assert.match(error.message, /unsupported ONNX op 'Softmax2' at node '\\n\\n\\nxxx+…' in names\.onnx/);
+    assert.ok(error.message.length < 600);
+    return true;
+  });
+});

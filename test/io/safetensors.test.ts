@@ -6,7 +6,9 @@ import fc from 'fast-check';
 import { InputError } from '../../src/core/errors.js';
 import {
   decodeSafetensors,
+  describeJson,
   encodeSafetensors,
+  quoteText,
   encodeSafetensorsBytes,
   type SafetensorsTensorInput,
 } from '../../src/io/safetensors.js';
@@ -250,4 +252,49 @@ test('the writer refuses inconsistent tensors (programming errors)', () => {
   assert.throws(() => encodeSafetensors([t, t]), /duplicate tensor name 'w'/);
   assert.throws(() => encodeSafetensors([{ ...t, name: '__metadata__' }]), /invalid/);
   assert.throws(() => encodeSafetensors([], { a: 1 as unknown as string }), /must be a string/);
+});
+
+// ---- found by fuzzing (docs/fuzzing.md) ----------------------------------------------------------------------
+
+test('regression (fuzz): a header value nested 100,000 deep is an InputError, not a stack overflow', () => {
+  const deep = '['.repeat(100_000) + ']'.repeat(100_000);
+  // JSON.parse takes it; describing it for the message used to call JSON.stringify, which overflowed the stack.
+  rejects(build(`{"w": {"dtype": "F32", "shape": ${deep}, "data_offsets": [0, 0]}}`), /tensor 'w': shape must be a list of non-negative integers, got \[\[\[\[\[\[\[\[\[…\]\]\]\]\]\]\]\]\]/);
+  rejects(build(`{"__metadata__": {"a": ${deep}}}`), /__metadata__ 'a' must be a string/);
+  rejects(build(deep), /header must be a JSON object/);
+});
+
+test('regression (fuzz): messages quote the file on one line and cut long text short', () => {
+  const check = (bytes: Uint8Array, pattern: RegExp): void => {
+    assert.throws(() => decodeSafetensors(bytes, 'f.safetensors'), (error: unknown) => {
+      assert.ok(error instanceof InputError);
+      assert.match(error.message, pattern);
+      assert.doesNotMatch(error.message, /[\n\r]/);
+      assert.ok(error.message.length < 400, `${error.message.length} characters`);
+      return true;
+    });
+  };
+  check(build({ ['a\nb'.repeat(100_000)]: { dtype: 'X', shape: [], data_offsets: [0, 0] } }), /tensor 'a\\nba\\nb.*…': dtype "X" is unknown/);
+  check(build({ w: { dtype: 'F32', shape: ['x'.repeat(1_000_000)], data_offsets: [0, 0] } }), /got \["xxx.*\.\.\.$/);
+  // V8's JSON.parse message quotes the text around the error, newlines included.
+  check(build('{"a":\n\n\n]'), /header is not valid JSON \(.*\\n/);
+});
+
+test('describeJson prints what JSON.stringify prints for small values, and never more than maxLength', () => {
+  for (const value of [null, true, 3, -0.5, 'a"b\n', [1, [2, {}]], { a: [1, 2], 'b c': null }, []]) {
+    assert.equal(describeJson(value), JSON.stringify(value));
+  }
+  assert.equal(describeJson(undefined), 'undefined');
+  assert.equal(describeJson(Infinity), 'Infinity');
+  fc.assert(
+    fc.property(fc.jsonValue(), fc.integer({ min: 3, max: 80 }), (value, maxLength) => {
+      const text = describeJson(value, maxLength);
+      const full = JSON.stringify(value);
+      assert.ok(text.length <= maxLength || text === full);
+      if (full.length <= maxLength) assert.equal(text, full);
+    }),
+    { seed: 8, numRuns: 500 },
+  );
+  assert.equal(quoteText('a\nb\u0000c'), 'a\\nb\\u0000c');
+  assert.equal(quoteText('x'.repeat(100), 10), 'xxxxxxxxx…');
 });

@@ -2,10 +2,12 @@
 // the file alone, and clear InputErrors (exit code 2) for truncated or altered files.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
+import { decodeSafetensors, encodeSafetensorsBytes } from '../../src/io/safetensors.js';
 import { decodeTicket, encodeTicket, loadTicket, saveTicket } from '../../src/io/ticketFile.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { createEvaluator } from '../../src/tickets/evaluator.js';
@@ -81,4 +83,57 @@ test('a ticket whose regenerated weights differ (other generator) is rejected', 
   const { ticket } = await smallTicket();
   const other = { ...ticket, meta: { ...ticket.meta, seed: ticket.meta.seed + 1 } };
   assert.throws(() => checkRegeneration(other, 'x'), isInputError(/keptWeightsSha256/));
+});
+
+// ---- found by fuzzing with re-sealed files (docs/fuzzing.md) -----------------------------------------------------
+
+/** Re-encodes a ticket file with changed metadata and a recomputed payload_sha256 (docs/ticket-format.md). */
+function resealed(bytes: Uint8Array, change: (metadata: Record<string, string>) => void): Uint8Array {
+  const decoded = decodeSafetensors(bytes, 'seed');
+  const metadata = { ...decoded.metadata };
+  change(metadata);
+  const tensors = [...decoded.tensors].map(([name, t]) => ({ name, dtype: 'I32' as const, shape: t.shape, data: t.data as Int32Array }));
+  const hash = createHash('sha256');
+  for (const key of Object.keys(metadata).sort()) if (key !== 'payload_sha256') hash.update(`${key}\u0000${metadata[key]}\u0000`);
+  for (const t of tensors) {
+    hash.update(`${t.name}\u0000`);
+    hash.update(new Uint8Array(t.data.buffer, t.data.byteOffset, t.data.byteLength));
+  }
+  metadata['payload_sha256'] = hash.digest('hex');
+  return encodeSafetensorsBytes(tensors, metadata);
+}
+
+test('regression (fuzz): a checksum-valid ticket with wrong metadata types is an InputError, not a TypeError or a bad ticket', async () => {
+  const { ticket } = await smallTicket();
+  const bytes = Buffer.concat(encodeTicket(ticket));
+  const withMeta = (edit: (meta: Record<string, any>) => unknown): Uint8Array =>
+    resealed(bytes, (md) => {
+      const meta = JSON.parse(md['ticket']!);
+      const replaced = edit(meta);
+      md['ticket'] = JSON.stringify(replaced === undefined ? meta : replaced);
+    });
+  // The re-sealing itself is faithful: an unchanged ticket still loads.
+  assert.deepEqual(decodeTicket(withMeta(() => undefined), 't').meta, ticket.meta);
+  const cases: [Uint8Array, RegExp][] = [
+    [withMeta(() => null), /ticket metadata: expected a JSON object, got null/], // was: TypeError reading 'format' of null
+    [withMeta((m) => { m['distribution'] = { kind: 'bogus' }; }), /distribution \{"kind":"bogus"\}: expected one of the kinds/], // was accepted
+    [withMeta((m) => { m['distribution'] = null; }), /distribution null/], // was: TypeError in distributionProblem
+    [withMeta((m) => { m['distribution']['high'] = new Array(10_000).fill(0.5); }), /distribution uniform: high \[0\.5,0\.5,.*\.\.\. is not a number/], // was a 50 KB message
+    [withMeta((m) => { m['stages'][0]['sampleCount'] = '12'; }), /stage 1: sampleCount "12": expected a positive integer/], // was accepted
+    [withMeta((m) => { m['stages'][0]['inUnits'] = 1e9; }), /stage 1: .* hidden weights per output is too large/],
+    [withMeta((m) => { m['stages'][0]['after'] = [{ kind: 'maxpool2d', size: 0 }]; }), /stage 1: after holds \{"kind":"maxpool2d","size":0\}/],
+    [withMeta((m) => { delete m['certificate']; }), /certificate undefined: expected finite bounds/],
+    [withMeta((m) => { m['keptWeightsSha256'] = 7; }), /keptWeightsSha256 7: expected 64 hex digits/],
+    [resealed(bytes, (md) => { md['format'] = 'x\n'.repeat(100_000); }), /not a lottery ticket \(metadata format is 'x\\nx\\n.*…', expected/],
+  ];
+  for (const [file, pattern] of cases) {
+    assert.throws(() => decodeTicket(file, 't.ticket'), (error: unknown) => {
+      assert.ok(error instanceof InputError, String(error));
+      assert.match(error.message, /^t\.ticket: /);
+      assert.match(error.message, pattern);
+      assert.doesNotMatch(error.message, /\n/);
+      assert.ok(error.message.length < 300, `${error.message.length} characters`);
+      return true;
+    });
+  }
 });
