@@ -1,6 +1,6 @@
 /** Parsing of CLI number and list arguments; every failure is an InputError naming the flag and value. */
 import { InputError } from '../core/errors.js';
-import { quoteText } from '../io/safetensors.js';
+import { quoteText } from '../core/describe.js';
 
 export interface NumberRule {
   /** A whole number that float64 holds exactly (|value| ≤ 2^53 − 1). */

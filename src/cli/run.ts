@@ -9,7 +9,7 @@ import { PUBLISHED_POPUP, RECORDS_FILE, comparisonRows, runPopupSweep, type Popu
 import { parseSpecJson, resolvePopupSweepSpec, sweepRuns } from '../experiments/popupSpec.js';
 import { popupFigure, popupSummaryMarkdown } from '../report/popupFigure.js';
 import type { RegisterCommand } from './commands.js';
-import { describeJson } from '../io/safetensors.js';
+import { describeJson } from '../core/describe.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
 import { createProgress } from './progress.js';

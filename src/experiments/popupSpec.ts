@@ -5,7 +5,7 @@
  * resolved spec, saved beside the results, says everything that determined them.
  */
 import { InputError } from '../core/errors.js';
-import { describeJson, quoteText } from '../io/safetensors.js';
+import { describeJson, quoteText } from '../core/describe.js';
 import { POPUP_WEIGHT_INITS, type PopupWeightInit } from '../tickets/edgePopup.js';
 import { POPUP_ARCHS, POPUP_STRUCTURES, type PopupArch, type PopupStructure } from '../tickets/popupStructures.js';
 

@@ -10,7 +10,7 @@
  * same draws (common random numbers), which keeps the curves smooth.
  */
 import { InputError } from '../core/errors.js';
-import { describeJson, quoteText } from '../io/safetensors.js';
+import { describeJson, quoteText } from '../core/describe.js';
 import { RandomStream, distributionByName, distributionName, namedStream, type Distribution } from '../core/random.js';
 import { MAX_SAMPLE_COUNT } from '../subsetsum/types.js';
 import { DEFAULT_COVERAGE_INTERVAL, type CoverageInterval } from '../subsetsum/coverage.js';

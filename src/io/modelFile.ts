@@ -14,7 +14,8 @@ import { isParameterised, type Conv2dLayer, type DenseLayer, type Layer, type Ne
 import { writeChunksAtomic } from './atomicFile.js';
 import { networkFromOnnxBytes } from './onnx.js';
 import { checkLoadedNetwork } from './onnxImport.js';
-import { decodeSafetensors, describeJson, encodeSafetensors, quoteText, type SafetensorsFile, type SafetensorsTensor, type SafetensorsTensorInput } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsFile, type SafetensorsTensor, type SafetensorsTensorInput } from './safetensors.js';
+import { describeJson, quoteText } from '../core/describe.js';
 
 export const MODEL_FORMAT = 'lottery-model';
 export const MODEL_FORMAT_VERSION = '1';

@@ -9,7 +9,7 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import { InputError } from '../core/errors.js';
 import { networkShapes } from '../nn/forward.js';
 import type { Conv2dLayer, DenseLayer, Layer, Network, Preprocess } from '../nn/network.js';
-import { quoteText } from './safetensors.js';
+import { quoteText } from '../core/describe.js';
 import { decodeTensor, dataTypeName, elementCount, int64ToNumber, DataType, type ConstantValue } from './onnxTensor.js';
 
 const { onnx } = onnxProto;

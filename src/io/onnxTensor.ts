@@ -6,7 +6,7 @@
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { InputError } from '../core/errors.js';
-import { quoteText } from './safetensors.js';
+import { quoteText } from '../core/describe.js';
 
 const { onnx } = onnxProto;
 

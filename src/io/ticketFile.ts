@@ -18,7 +18,8 @@ import {
   type TicketStageMasks,
 } from '../tickets/ticket.js';
 import { writeChunksAtomic } from './atomicFile.js';
-import { decodeSafetensors, describeJson, encodeSafetensors, quoteText, type SafetensorsTensorInput } from './safetensors.js';
+import { decodeSafetensors, encodeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
+import { describeJson, quoteText } from '../core/describe.js';
 
 const CHECKSUM_KEY = 'payload_sha256';
 

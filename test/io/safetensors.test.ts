@@ -4,14 +4,8 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { InputError } from '../../src/core/errors.js';
-import {
-  decodeSafetensors,
-  describeJson,
-  encodeSafetensors,
-  quoteText,
-  encodeSafetensorsBytes,
-  type SafetensorsTensorInput,
-} from '../../src/io/safetensors.js';
+import { describeJson, quoteText } from '../../src/core/describe.js';
+import { decodeSafetensors, encodeSafetensors, encodeSafetensorsBytes, type SafetensorsTensorInput } from '../../src/io/safetensors.js';
 
 /** A safetensors file from a header (object or raw text) and data bytes, written by hand. */
 function build(header: unknown, data: Uint8Array = new Uint8Array(0), headerLength?: number): Uint8Array {
