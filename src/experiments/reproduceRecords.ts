@@ -7,7 +7,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { PUBLISHED_EXPERIMENT1 } from './approximateRun.js';
+import { PUBLISHED_EXPERIMENT1, type ApproximateRunSummary } from './approximateRun.js';
 import { PUBLISHED_POPUP, type PopupRunRecord } from './popup.js';
 import { fitSampleCounts, resolveRssSpec, type RssFit, type RssRecord } from './rss.js';
 import { EXPERIMENT1_VARIANTS, REPRODUCE_RECORDS_FORMAT, STEP_IDS, type StepId } from './reproducePlan.js';
@@ -54,7 +54,15 @@ export interface TargetRecord {
   history: TargetEpoch[];
 }
 
-export interface Experiment1Record {
+/** The result fields of `lottery approximate`'s summary (everything but timings and the resume count). */
+type Experiment1Result = Pick<
+  ApproximateRunSummary,
+  | 'targetParams' | 'randomParams' | 'paperRandomParams' | 'keptParams' | 'distinctKeptParams' | 'relativeKeptSize'
+  | 'relativeDistinctKeptSize' | 'maxWeightError' | 'meanWeightError' | 'weightsOutsideTolerance' | 'zeroApproximations'
+  | 'targetAccuracy' | 'ticketAccuracy'
+>;
+
+export interface Experiment1Record extends Experiment1Result {
   type: 'experiment1-variant' | 'experiment1-sweep';
   /** EXPERIMENT1_VARIANTS id, or "sweep". */
   variant: string;
@@ -65,19 +73,6 @@ export interface Experiment1Record {
   n: number;
   tolerance: number;
   seed: number;
-  targetParams: number;
-  randomParams: number;
-  paperRandomParams: number;
-  keptParams: number;
-  distinctKeptParams: number;
-  relativeKeptSize: number;
-  relativeDistinctKeptSize: number;
-  maxWeightError: number;
-  meanWeightError: number;
-  weightsOutsideTolerance: number;
-  zeroApproximations: number;
-  targetAccuracy: number | null;
-  ticketAccuracy: number | null;
 }
 
 export interface TicketRecord {
