@@ -2,16 +2,14 @@
 // reopening a run directory (a live writer's never are); SIGINT ends a command at once (a shell reports 130); a
 // closed output pipe (`lottery … | head`) ends it quietly instead of with an EPIPE stack trace.
 import { test } from 'node:test';
+import { saveTinyTarget } from '../helpers/tinyTarget.js';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RandomStream } from '../../src/core/random.js';
 import { TEMPORARY_PREFIX, processAlive, removeStaleTemporaries, writeFileAtomic } from '../../src/io/atomicFile.js';
-import { saveModel } from '../../src/io/modelFile.js';
 import { RunDirectory } from '../../src/io/runDirectory.js';
-import { createNetwork } from '../../src/nn/architectures.js';
 import { LOTTERY_BIN } from '../helpers/killResume.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-atomic-'));
@@ -58,12 +56,7 @@ test('RunDirectory.open: stale temporaries of a killed invocation are removed fr
 });
 
 test('SIGINT ends a command at once, even inside a synchronous solve, and leaves only whole files', async () => {
-  const network = createNetwork('mlp:784-16-10', { bias: false, preprocess: 'pixels' });
-  const stream = new RandomStream(7, 3);
-  let i = 0;
-  for (const layer of network.layers) if (layer.kind === 'dense') for (let k = 0; k < layer.weight.length; k++) layer.weight[k] = stream.uniform(i++, -0.3, 0.3);
-  const target = join(work, 'tiny.safetensors');
-  saveModel(target, network);
+  const target = saveTinyTarget(join(work, 'tiny.safetensors'), 7);
   const out = join(work, 'interrupted');
   // n = 32 on one worker (solved in the main thread) takes many seconds: the interrupt lands mid-solve.
   const child = spawn(process.execPath, [LOTTERY_BIN, 'approximate', '--target', target, '--seed', '1', '--samples', '32', '--chunk-size', '50', '--workers', '1', '--no-eval', '--out', out], { stdio: ['ignore', 'pipe', 'pipe'] });

@@ -5,11 +5,9 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RandomStream } from '../../src/core/random.js';
-import { saveModel } from '../../src/io/modelFile.js';
-import { createNetwork } from '../../src/nn/architectures.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { cli } from '../helpers/cli.js';
+import { saveTinyTarget } from '../helpers/tinyTarget.js';
 import { comparable, withoutTimings } from '../helpers/killResume.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-determinism-'));
@@ -18,15 +16,7 @@ test.after(async () => {
   await closeSolverPool();
 });
 
-function tinyTarget(name: string, seed: number): string {
-  const network = createNetwork('mlp:784-16-10', { bias: false, preprocess: 'pixels' });
-  const stream = new RandomStream(seed, 3);
-  let i = 0;
-  for (const layer of network.layers) if (layer.kind === 'dense') for (let k = 0; k < layer.weight.length; k++) layer.weight[k] = stream.uniform(i++, -0.3, 0.3);
-  const path = join(work, name);
-  saveModel(path, network);
-  return path;
-}
+const tinyTarget = (name: string, seed: number): string => saveTinyTarget(join(work, name), seed);
 const target = tinyTarget('tiny.safetensors', 1);
 
 async function ok(args: string[]): Promise<string> {

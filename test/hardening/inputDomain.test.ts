@@ -2,16 +2,15 @@
 // (0, 1), a ticket used with the wrong target or damaged, a run directory of another target — every verb that
 // reads them exits 2 with one line naming the file or flag, never a stack trace.
 import { test } from 'node:test';
+import { tinyNetwork } from '../helpers/tinyTarget.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
-import { RandomStream } from '../../src/core/random.js';
 import { writeChunksAtomic } from '../../src/io/atomicFile.js';
 import { saveModel } from '../../src/io/modelFile.js';
 import { encodeSafetensors } from '../../src/io/safetensors.js';
-import { createNetwork } from '../../src/nn/architectures.js';
 import type { Network } from '../../src/nn/network.js';
 import { closeSolverPool, solveBatchSync } from '../../src/subsetsum/batch.js';
 import { pruneTheorem1 } from '../../src/tickets/prune.js';
@@ -24,13 +23,6 @@ test.after(async () => {
 });
 const file = (name: string): string => join(work, name);
 
-function tinyNetwork(seed: number): Network {
-  const network = createNetwork('mlp:784-16-10', { bias: false, preprocess: 'pixels' });
-  const stream = new RandomStream(seed, 3);
-  let i = 0;
-  for (const layer of network.layers) if (layer.kind === 'dense') for (let k = 0; k < layer.weight.length; k++) layer.weight[k] = stream.uniform(i++, -0.3, 0.3);
-  return network;
-}
 function saved(name: string, network: Network): string {
   saveModel(file(name), network);
   return file(name);

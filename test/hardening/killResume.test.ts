@@ -2,28 +2,18 @@
 // after a random delay, several times in a row — and re-run; every output file then equals an uninterrupted
 // run's byte for byte (timing keys filtered), and no kill ever leaves a half-written file or a temporary behind.
 import { test } from 'node:test';
+import { saveTinyTarget } from '../helpers/tinyTarget.js';
 import assert from 'node:assert/strict';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { RandomStream } from '../../src/core/random.js';
-import { saveModel } from '../../src/io/modelFile.js';
-import { createNetwork } from '../../src/nn/architectures.js';
 import { killAndResume, type KillResumeReport } from '../helpers/killResume.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-kill-test-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));
 
 /** mlp:784-16-10 without biases (12,704 weights), weights U[-0.3, 0.3] from a seeded stream. */
-function tinyTarget(name: string, seed: number): string {
-  const network = createNetwork('mlp:784-16-10', { bias: false, preprocess: 'pixels' });
-  const stream = new RandomStream(seed, 3);
-  let i = 0;
-  for (const layer of network.layers) if (layer.kind === 'dense') for (let k = 0; k < layer.weight.length; k++) layer.weight[k] = stream.uniform(i++, -0.3, 0.3);
-  const path = join(work, name);
-  saveModel(path, network);
-  return path;
-}
+const tinyTarget = (name: string, seed: number): string => saveTinyTarget(join(work, name), seed);
 
 const target = tinyTarget('tiny.safetensors', 1);
 const summaryOf = (report: KillResumeReport): string =>

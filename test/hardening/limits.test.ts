@@ -18,11 +18,9 @@ import {
   trainTfMemory,
 } from '../../src/core/limits.js';
 import { InputError } from '../../src/core/errors.js';
-import { RandomStream } from '../../src/core/random.js';
-import { saveModel } from '../../src/io/modelFile.js';
-import { createNetwork } from '../../src/nn/architectures.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { cli } from '../helpers/cli.js';
+import { saveTinyTarget } from '../helpers/tinyTarget.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-limits-'));
 test.after(async () => {
@@ -31,15 +29,7 @@ test.after(async () => {
 });
 const GiB = 2 ** 30;
 
-function tinyTarget(name: string, seed: number): string {
-  const network = createNetwork('mlp:784-16-10', { bias: false, preprocess: 'pixels' });
-  const stream = new RandomStream(seed, 3);
-  let i = 0;
-  for (const layer of network.layers) if (layer.kind === 'dense') for (let k = 0; k < layer.weight.length; k++) layer.weight[k] = stream.uniform(i++, -0.3, 0.3);
-  const path = join(work, name);
-  saveModel(path, network);
-  return path;
-}
+const tinyTarget = (name: string, seed: number): string => saveTinyTarget(join(work, name), seed);
 const target = tinyTarget('tiny.safetensors', 1);
 
 /** Runs the CLI expecting a refusal: exit 2, one line naming `pattern`, no stack, and no large allocation on the way. */
