@@ -6,6 +6,7 @@
  */
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertClose } from '../helpers/close.js';
 import { RandomStream, namedStream } from '../../src/core/random.js';
 import {
   conv2dBackward,
@@ -33,15 +34,6 @@ function randomValues(name: string, count: number, low = -1, high = 1): Float64A
   return out;
 }
 
-/** |actual − expected| ≤ abs + rel·|expected| elementwise. */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, abs: number, rel: number, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= abs + rel * Math.abs(e))) assert.fail(`${label}[${i}]: got ${a}, expected ${e}`);
-  }
-}
 
 /** Central differences of a scalar function with respect to every entry of `v` (mutated and restored). */
 function numericGradient(v: Float64Array, loss: () => number): Float64Array {

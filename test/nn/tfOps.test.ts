@@ -5,6 +5,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertClose } from '../helpers/close.js';
 import type * as tfType from '@tensorflow/tfjs';
 import { RandomStream, namedStream } from '../../src/core/random.js';
 import { conv2dBackward, conv2dOutputSize, denseBackward, networkGradients, softmaxCrossEntropy as referenceCrossEntropy } from '../../src/nn/backward.js';
@@ -24,18 +25,8 @@ function randomValues(name: string, count: number, low = -1, high = 1): Float32A
   return out;
 }
 
-/**
- * |actual − expected| ≤ abs + rel·|expected|. The float32 tolerances used below (abs 1e-5 to 1e-4
- * on values of order 1, rel 1e-4) allow for float32 sums of up to a few hundred terms.
- */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, abs: number, rel: number, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= abs + rel * Math.abs(e))) assert.fail(`${label}[${i}]: got ${a}, expected ${e}`);
-  }
-}
+// assertClose tolerances below (abs 1e-5 to 1e-4 on values of order 1, rel 1e-4) allow for float32 sums of up
+// to a few hundred terms.
 
 /** NCHW → NHWC values. */
 function toNhwc(x: Float32Array, n: number, c: number, h: number, w: number): Float32Array {

@@ -3,6 +3,7 @@
 // gradients, and the weight/score initialisations. Runs on the wasm backend.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertClose } from '../helpers/close.js';
 import fc from 'fast-check';
 import type * as tfType from '@tensorflow/tfjs';
 import { RandomStream, namedStream } from '../../src/core/random.js';
@@ -28,15 +29,6 @@ before(async () => {
   tf = await initTf();
 });
 
-/** |a − e| ≤ abs + rel·|e| elementwise. */
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, abs: number, rel: number, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= abs + rel * Math.abs(e))) assert.fail(`${label}[${i}]: got ${a}, expected ${e}`);
-  }
-}
 
 const count = (mask: ArrayLike<number>): number => Array.from(mask).reduce((s, v) => s + v, 0);
 

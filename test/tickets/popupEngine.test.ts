@@ -3,6 +3,7 @@
 // with momentum and weight decay, the masks (exact top-k counts), and the layered predictions of trainPopup.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import { assertClose } from '../helpers/close.js';
 import { RandomStream, namedStream } from '../../src/core/random.js';
 import { initTf, type Tf } from '../../src/nn/tf/backend.js';
 import { PopupModel, keptCount, topKMask, trainPopup, type PopupLayer, type PopupNetwork } from '../../src/tickets/edgePopup.js';
@@ -51,14 +52,6 @@ const FORMS: Array<{ name: string; widths: number[]; blocks: Array<{ copies: num
   { name: 'mixed, three blocks', widths: [10, 8, 7, 3], blocks: [{ copies: 2, spreadRelu: true }, { copies: 0, spreadRelu: false }, { copies: 3, spreadRelu: false }] },
 ];
 
-function assertClose(actual: ArrayLike<number>, expected: ArrayLike<number>, abs: number, rel: number, label: string): void {
-  assert.equal(actual.length, expected.length, `${label}: length`);
-  for (let i = 0; i < expected.length; i++) {
-    const a = actual[i]!;
-    const e = expected[i]!;
-    if (!(Math.abs(a - e) <= abs + rel * Math.abs(e))) assert.fail(`${label}[${i}]: got ${a}, expected ${e}`);
-  }
-}
 
 function referenceLogits(model: PopupModel, inputs: Float32Array, n: number, features: number): Float32Array {
   return tf.tidy(() => {
