@@ -550,48 +550,39 @@ function transposeInto(m: Float32Array, rows: number, cols: number, out: Float32
 export class BandSelection {
   low = Infinity;
   high = Infinity;
-  above = 0;
-  found = 0;
-  readonly candidates = new Float32Array(SHARDS * SHARD_CANDIDATES);
+  private readonly candidates = new Float32Array(SHARDS * SHARD_CANDIDATES);
   private width = 0.01;
-  /** Selections answered from the band, and by the full passes (for benchmarks). */
-  hits = 0;
-  misses = 0;
 
   /** The shards' counts and copies of the last update pass, then the selection. */
   finish(pass: PassLayer, keepCount: number, selector: ScoreSelector): ScoreThreshold {
     let overflow = false;
-    this.above = 0;
-    this.found = 0;
+    let above = 0;
+    let found = 0;
     for (let shard = 0; shard < SHARDS; shard++) {
-      const found = pass.results[2 * shard + 1]!;
-      this.above += pass.results[2 * shard]!;
-      if (found > SHARD_CANDIDATES) overflow = true;
-      else this.candidates.set(pass.candidates.subarray(shard * SHARD_CANDIDATES, shard * SHARD_CANDIDATES + found), this.found);
-      this.found += found;
+      const shardFound = pass.results[2 * shard + 1]!;
+      above += pass.results[2 * shard]!;
+      if (shardFound > SHARD_CANDIDATES) overflow = true;
+      else this.candidates.set(pass.candidates.subarray(shard * SHARD_CANDIDATES, shard * SHARD_CANDIDATES + shardFound), found);
+      found += shardFound;
     }
-    const scores = pass.s;
-    const inBand = !overflow && this.above < keepCount && keepCount <= this.above + this.found;
     let selection: ScoreThreshold;
-    if (inBand) {
-      this.hits++;
-      const sorted = this.candidates.subarray(0, this.found).sort();
+    if (!overflow && above < keepCount && keepCount <= above + found) {
+      const sorted = this.candidates.subarray(0, found).sort();
       // k-th largest overall = the (keepCount − above)-th largest of the band.
-      const threshold = sorted[this.found - (keepCount - this.above)]!;
-      let greater = this.above;
+      const threshold = sorted[found - (keepCount - above)]!;
+      let greater = above;
       let ties = 0;
-      for (let i = this.found - 1; i >= 0; i--) {
+      for (let i = found - 1; i >= 0; i--) {
         const v = sorted[i]!;
         if (v > threshold) greater++;
         else if (v === threshold) ties++;
         else break;
       }
       selection = { threshold, greater, ties, exact: greater + ties === keepCount };
-      if (this.found > 16000) this.width *= 0.5;
-      else if (this.found < 500) this.width = Math.min(1, this.width * 1.5);
+      if (found > 16000) this.width *= 0.5;
+      else if (found < 500) this.width = Math.min(1, this.width * 1.5);
     } else {
-      this.misses++;
-      selection = selector.select(scores, keepCount);
+      selection = selector.select(pass.s, keepCount);
       // Too many values in the band: narrow it; the threshold left the band: widen it.
       if (overflow) this.width *= 0.25;
       else if (this.low !== Infinity) this.width = Math.min(1, this.width * 4);
