@@ -19,7 +19,7 @@ import type { DenseLayer, Network } from '../src/nn/network.js';
 import { closeSolverPool } from '../src/subsetsum/batch.js';
 import { mip } from '../src/subsetsum/mip.js';
 import type { Objective } from '../src/subsetsum/types.js';
-import { coefficientsOf, planApproximation, type ApproximateOptions, type CoefficientSharing } from '../src/tickets/approximate.js';
+import { coefficientsOf, planApproximation, type ApproximateOptions, type CoefficientSharing } from '../src/approximate/approximate.js';
 
 /**
  * A seeded FC2 with a trained-like weight distribution: fc1 Laplace with 68.5 % of |w| ≤ 0.01 (as the

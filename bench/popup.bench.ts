@@ -1,7 +1,7 @@
 /**
  * Benchmark of Experiment 2 (edge-popup): seconds per training epoch on full MNIST (60,000 images, batch 64) for
  * FC2 `ours-linear` (r = 5, 1,991,420 frozen weights) and `wide` (hidden 2508, 1,991,352), at pruned fraction
- * 0.5, with the fast engine (src/tickets/popupEngine.ts) on 1 and 2 threads, against the baseline of the tf
+ * 0.5, with the fast engine (src/popup/engine.ts) on 1 and 2 threads, against the baseline of the tf
  * reference engine (PopupModel: autodiff through the layered network, one thread) — wall time and this process's
  * CPU time (worker threads included; the machine may be shared: see the load average printed).
  *
@@ -14,8 +14,8 @@ import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
 import { loadMnist, preprocessImages } from '../src/io/mnist.js';
 import { initTf } from '../src/nn/tf/backend.js';
-import { trainPopup, type PopupExamples, type PopupTrainOptions } from '../src/tickets/edgePopup.js';
-import { buildPopupNetwork, type MaskedStructure } from '../src/tickets/popupStructures.js';
+import { trainPopup, type PopupExamples, type PopupTrainOptions } from '../src/popup/edgePopup.js';
+import { buildPopupNetwork, type MaskedStructure } from '../src/popup/structures.js';
 
 const { values } = parseArgs({
   options: {

@@ -13,9 +13,9 @@ import { loadModel } from '../src/io/modelFile.js';
 import { fileSha256, loadTicket, saveTicket } from '../src/io/ticketFile.js';
 import { parameterCount } from '../src/nn/network.js';
 import { closeSolverPool, solveBatch } from '../src/subsetsum/batch.js';
-import { createEvaluator } from '../src/tickets/evaluator.js';
-import { pruneTheorem1 } from '../src/tickets/prune.js';
-import { verifyTicket } from '../src/tickets/verify.js';
+import { createEvaluator } from '../src/theorem1/evaluator.js';
+import { pruneTheorem1 } from '../src/theorem1/prune.js';
+import { verifyTicket } from '../src/theorem1/verify.js';
 
 function option(name: string, fallback: string): string {
   const at = process.argv.indexOf(`--${name}`);

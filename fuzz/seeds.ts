@@ -13,7 +13,7 @@ import { modelMetadata, modelTensors } from '../src/io/modelFile.js';
 import { encodeSafetensorsBytes, type SafetensorsTensorInput } from '../src/io/safetensors.js';
 import { encodeTicket } from '../src/io/ticketFile.js';
 import { solveBatchSync } from '../src/subsetsum/batch.js';
-import { pruneTheorem1 } from '../src/tickets/prune.js';
+import { pruneTheorem1 } from '../src/theorem1/prune.js';
 
 const { onnx } = onnxProto;
 

@@ -18,7 +18,7 @@ import { decodeTicket } from '../src/io/ticketFile.js';
 import { parseChoice, parseIntegerRange, parseNumber, parseNumberList, type NumberRule } from '../src/cli/parse.js';
 import { parseSpecJson, resolvePopupRunSpec, resolvePopupSweepSpec, sweepRuns } from '../src/experiments/popupSpec.js';
 import { resolveRssSpec } from '../src/experiments/rss.js';
-import { keptWeightsSha256, materializeTicket, type Ticket } from '../src/tickets/ticket.js';
+import { keptWeightsSha256, materializeTicket, type Ticket } from '../src/theorem1/ticket.js';
 import { mutateBytes, mutateJsonText, type Rng } from './mutate.js';
 import { mutateMaskValue, mutateOnnxObject, mutateSafetensors, mutateTicketJson, reseal, splitSafetensors, type Json } from './formats.js';
 import {

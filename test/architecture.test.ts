@@ -20,11 +20,13 @@ const allowed: Record<string, string[]> = {
   core: [],
   subsetsum: ['core'],
   nn: ['core', 'io'],
-  tickets: ['core', 'subsetsum', 'nn', 'io'],
-  experiments: ['core', 'subsetsum', 'nn', 'tickets', 'io'],
-  report: ['core', 'subsetsum', 'nn', 'tickets', 'experiments', 'io'],
-  io: ['core', 'nn', 'subsetsum', 'tickets'],
-  cli: ['core', 'subsetsum', 'nn', 'tickets', 'experiments', 'report', 'io'],
+  approximate: ['core', 'subsetsum', 'nn'],
+  theorem1: ['core', 'subsetsum', 'nn', 'io'],
+  popup: ['core', 'subsetsum', 'nn', 'theorem1', 'io'],
+  experiments: ['core', 'subsetsum', 'nn', 'approximate', 'theorem1', 'popup', 'io'],
+  report: ['core', 'subsetsum', 'nn', 'approximate', 'theorem1', 'popup', 'experiments', 'io'],
+  io: ['core', 'nn', 'subsetsum', 'theorem1'],
+  cli: ['core', 'subsetsum', 'nn', 'approximate', 'theorem1', 'popup', 'experiments', 'report', 'io'],
 };
 
 test('imports between src folders point one way and nothing imports cli', () => {

@@ -26,7 +26,7 @@ import { loadModel } from '../io/modelFile.js';
 import { parameterCount, type Preprocess } from '../nn/network.js';
 import { closeSolverPool } from '../subsetsum/batch.js';
 import { MAX_SAMPLE_COUNT, OBJECTIVES } from '../subsetsum/types.js';
-import { COEFFICIENT_DISTRIBUTIONS, COEFFICIENT_SHARINGS, sampleCountFromFormula, type ApproximateOptions } from '../tickets/approximate.js';
+import { COEFFICIENT_DISTRIBUTIONS, COEFFICIENT_SHARINGS, sampleCountFromFormula, type ApproximateOptions } from '../approximate/approximate.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { VERSION } from './main.js';

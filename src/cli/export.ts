@@ -1,15 +1,15 @@
 /**
  * `lottery export`: writes a ticket's pruned random network as an ordinary model (ONNX or safetensors) on real
- * inputs, regenerated from the ticket file alone (see src/tickets/toNetwork.ts for what is folded where).
+ * inputs, regenerated from the ticket file alone (see src/theorem1/toNetwork.ts for what is folded where).
  */
 import type { Command } from 'commander';
 import { checkMemory, fullWidthExportMemory } from '../core/limits.js';
 import { exportOnnx } from '../io/onnx.js';
 import { saveModel } from '../io/modelFile.js';
 import { loadTicket } from '../io/ticketFile.js';
-import { materializeTicket } from '../tickets/ticket.js';
-import { ticketToNetwork } from '../tickets/toNetwork.js';
-import { checkRegeneration } from '../tickets/verify.js';
+import { materializeTicket } from '../theorem1/ticket.js';
+import { ticketToNetwork } from '../theorem1/toNetwork.js';
+import { checkRegeneration } from '../theorem1/verify.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice } from './parse.js';

@@ -51,7 +51,7 @@ import { writeFileAtomic } from '../io/atomicFile.js';
 import { canonicalJson, toolkitGitCommit } from '../io/runDirectory.js';
 import { loadModel } from '../io/modelFile.js';
 import { parameterCount } from '../nn/network.js';
-import { svgToPng } from '../report/png.js';
+import { svgToPng } from '../io/png.js';
 import { reproduceReport, type ReportTimings, type ReportVersions } from '../report/reproduceReport.js';
 import type { RegisterCommand } from './commands.js';
 import { printJson, type CliIo } from './io.js';

@@ -1,6 +1,6 @@
 /**
  * Experiment 1 end to end (`lottery approximate`): plans the approximation of a target network
- * (src/tickets/approximate.ts), solves it chunk by chunk through the subset-sum batch solver, saving each
+ * (src/approximate/approximate.ts), solves it chunk by chunk through the subset-sum batch solver, saving each
  * finished chunk in a resumable run directory, then writes the approximated network, the per-parameter
  * records and a summary, and evaluates target and approximated network on the 10,000 MNIST test images.
  */
@@ -33,7 +33,7 @@ import {
   type ApproximationRecords,
   type ChunkRecords,
   type ResolvedApproximateOptions,
-} from '../tickets/approximate.js';
+} from '../approximate/approximate.js';
 
 export const APPROXIMATED_FILE = 'approximated.safetensors';
 export const RECORDS_FILE = 'records.safetensors';

@@ -1,6 +1,6 @@
 /**
  * Experiment 2 of Pensia et al. (2020, §5, Fig. 3): edge-popup mask search on MNIST for the structures of
- * src/tickets/popupStructures.ts, one run (spec → record) or a sweep over structures × pruned fractions written to
+ * src/popup/structures.ts, one run (spec → record) or a sweep over structures × pruned fractions written to
  * a resumable run directory (resolved spec, one record per finished run, records.jsonl, figure, summary), and the
  * published accuracies to compare with (the digest's table, from the official code's result files).
  */
@@ -13,7 +13,7 @@ import type { Conv2dLayer, Network } from '../nn/network.js';
 import { initTf } from '../nn/tf/backend.js';
 import { TfModel } from '../nn/tf/model.js';
 import { defaultTraining, initializeNetwork, trainNetwork, type LabelledImages } from '../nn/train.js';
-import { trainPopup, type PopupEpochRecord, type PopupExamples } from '../tickets/edgePopup.js';
+import { trainPopup, type PopupEpochRecord, type PopupExamples } from '../popup/edgePopup.js';
 import {
   buildPopupNetwork,
   denseBaselineNetwork,
@@ -23,7 +23,7 @@ import {
   structureWidths,
   type PopupArch,
   type PopupStructure,
-} from '../tickets/popupStructures.js';
+} from '../popup/structures.js';
 import { complementFraction, sweepRuns, type ConvSource, type PopupRunSpec, type PopupSweepSpec, type PopupTraining } from './popupSpec.js';
 
 // ───────────────────────────── published numbers ─────────────────────────────
@@ -135,7 +135,7 @@ export interface PopupHooks {
   now?: () => number;
   /** Reads / writes the conv weights of a LeNet5 run so a sweep trains them once (run directory cache). */
   convCache?: { read(): ConvWeights | null; write(weights: ConvWeights): void };
-  /** Threads of the edge-popup engine (default: src/tickets/popupEngine.ts defaultPopupThreads); results do not depend on it. */
+  /** Threads of the edge-popup engine (default: src/popup/engine.ts defaultPopupThreads); results do not depend on it. */
   threads?: number;
 }
 

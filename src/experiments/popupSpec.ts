@@ -6,8 +6,8 @@
  */
 import { InputError } from '../core/errors.js';
 import { describeJson, quoteText } from '../core/describe.js';
-import { POPUP_WEIGHT_INITS, type PopupWeightInit } from '../tickets/edgePopup.js';
-import { POPUP_ARCHS, POPUP_STRUCTURES, type PopupArch, type PopupStructure } from '../tickets/popupStructures.js';
+import { POPUP_WEIGHT_INITS, type PopupWeightInit } from '../popup/edgePopup.js';
+import { POPUP_ARCHS, POPUP_STRUCTURES, type PopupArch, type PopupStructure } from '../popup/structures.js';
 
 /** Where LeNet5's frozen conv layers come from: a LeNet5 trained first (as the paper), or random (Kaiming normal). */
 export type ConvSource = 'trained' | 'random';

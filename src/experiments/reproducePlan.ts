@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { InputError } from '../core/errors.js';
 import { canonicalJson } from '../io/runDirectory.js';
 import { resolvePopupSweepSpec, sweepRuns, type PopupSweepSpec } from './popupSpec.js';
-import type { PopupStructure } from '../tickets/popupStructures.js';
+import type { PopupStructure } from '../popup/structures.js';
 
 export type ReproduceScale = 'smoke' | 'quick' | 'full';
 export const REPRODUCE_SCALES: readonly ReproduceScale[] = ['smoke', 'quick', 'full'];

@@ -11,7 +11,7 @@ import { PUBLISHED_EXPERIMENT1, type ApproximateRunSummary } from './approximate
 import { PUBLISHED_POPUP, type PopupRunRecord } from './popup.js';
 import { fitSampleCounts, resolveRssSpec, type RssFit, type RssRecord } from './rss.js';
 import { EXPERIMENT1_VARIANTS, REPRODUCE_RECORDS_FORMAT, STEP_IDS, type StepId } from './reproducePlan.js';
-import type { PopupArch, PopupStructure } from '../tickets/popupStructures.js';
+import type { PopupArch, PopupStructure } from '../popup/structures.js';
 
 export const RECORDS_FOLDER = 'records';
 export const PUBLISHED_RECORDS = 'published';

@@ -16,7 +16,7 @@ import {
   type Ticket,
   type TicketMeta,
   type TicketStageMasks,
-} from '../tickets/ticket.js';
+} from '../theorem1/ticket.js';
 import { writeChunksAtomic } from './atomicFile.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { describeJson, quoteText } from '../core/describe.js';

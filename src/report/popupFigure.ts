@@ -4,7 +4,7 @@
  * and the dense baseline as a horizontal line; plus a markdown table beside the published accuracies. Made from
  * run records only (src/experiments/popup.ts, which also holds the published numbers).
  */
-import { structureParameterCount, type PopupArch, type PopupStructure } from '../tickets/popupStructures.js';
+import { structureParameterCount, type PopupArch, type PopupStructure } from '../popup/structures.js';
 import { PALETTE, svgLinePlot, type LinePlotSeries } from './svgLinePlot.js';
 import type { PopupComparisonRow } from '../experiments/popup.js';
 

@@ -17,7 +17,7 @@ import { conv2dLayer, createNetwork, denseLayer } from '../../src/nn/architectur
 import { evaluate } from '../../src/nn/evaluate.js';
 import type { DenseLayer, Network } from '../../src/nn/network.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
-import { planApproximation, recomputeSum, type ApproximateOptions } from '../../src/tickets/approximate.js';
+import { planApproximation, recomputeSum, type ApproximateOptions } from '../../src/approximate/approximate.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-approximate-test-'));
 test.after(async () => {

@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { PUBLISHED_POPUP, RECORDS_FILE, comparisonRows, parsePopupRecords, preparePopupData, publishedAccuracy, runPopup, runPopupSweep } from '../../src/experiments/popup.js';
 import { complementFraction, resolvePopupRunSpec, resolvePopupSweepSpec, sweepRuns, PAPER_PRUNE_FRACTIONS } from '../../src/experiments/popupSpec.js';
 import { InputError } from '../../src/core/errors.js';
-import { keptCount } from '../../src/tickets/edgePopup.js';
+import { keptCount } from '../../src/popup/edgePopup.js';
 import { popupFigure, popupSummaryMarkdown } from '../../src/report/popupFigure.js';
 import { Command } from 'commander';
 import type { CliIo } from '../../src/cli/io.js';

@@ -13,7 +13,7 @@ import { saveModel } from '../../src/io/modelFile.js';
 import { encodeSafetensors } from '../../src/io/safetensors.js';
 import type { Network } from '../../src/nn/network.js';
 import { closeSolverPool, solveBatchSync } from '../../src/subsetsum/batch.js';
-import { pruneTheorem1 } from '../../src/tickets/prune.js';
+import { pruneTheorem1 } from '../../src/theorem1/prune.js';
 import { cli } from '../helpers/cli.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-domain-'));

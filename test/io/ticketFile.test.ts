@@ -10,10 +10,10 @@ import { InputError } from '../../src/core/errors.js';
 import { decodeSafetensors, encodeSafetensorsBytes } from '../../src/io/safetensors.js';
 import { decodeTicket, encodeTicket, loadTicket, saveTicket } from '../../src/io/ticketFile.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
-import { createEvaluator } from '../../src/tickets/evaluator.js';
-import { pruneTheorem1 } from '../../src/tickets/prune.js';
-import { verifyTicket, checkRegeneration } from '../../src/tickets/verify.js';
-import { syncSolver, tinyConvNet, tinyMlp } from '../tickets/fixtures.js';
+import { createEvaluator } from '../../src/theorem1/evaluator.js';
+import { pruneTheorem1 } from '../../src/theorem1/prune.js';
+import { verifyTicket, checkRegeneration } from '../../src/theorem1/verify.js';
+import { syncSolver, tinyConvNet, tinyMlp } from '../theorem1/fixtures.js';
 
 const folder = mkdtempSync(join(tmpdir(), 'lottery-ticket-'));
 after(async () => {

@@ -1,10 +1,10 @@
-// Tests of the rigorous norm bounds (src/tickets/spectral.ts): upper bound ≥ the true norm (many power
+// Tests of the rigorous norm bounds (src/theorem1/spectral.ts): upper bound ≥ the true norm (many power
 // iterations, and the exact value for diagonal matrices), tight within rank^{1/256}, and the convolution bound
 // against the explicit unrolled matrix.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { RandomStream } from '../../src/core/random.js';
-import { convNormUpperBound, spectralNormLowerBound, spectralNormUpperBound, unrollConv } from '../../src/tickets/spectral.js';
+import { convNormUpperBound, spectralNormLowerBound, spectralNormUpperBound, unrollConv } from '../../src/theorem1/spectral.js';
 
 function randomMatrix(seed: number, rows: number, cols: number, kind: 'signed' | 'nonnegative' | 'lowrank'): Float64Array {
   const s = new RandomStream(seed, 11);

@@ -1,4 +1,4 @@
-// Tests of the Experiment 1 core (src/tickets/approximate.ts): the mapping of random numbers to parameters,
+// Tests of the Experiment 1 core (src/approximate/approximate.ts): the mapping of random numbers to parameters,
 // the records against a brute-force subset-sum oracle, and the validation of targets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -19,7 +19,7 @@ import {
   rowOf,
   sampleCountFromFormula,
   type ApproximateOptions,
-} from '../../src/tickets/approximate.js';
+} from '../../src/approximate/approximate.js';
 
 /** Brute force over all 2^n subsets: the oracle (closest: least error; sparsest: fewest within ε, then least error). */
 function bruteForce(batch: SubsetSumBatch): SubsetSumBatchResult {

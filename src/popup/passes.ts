@@ -1,5 +1,5 @@
 /**
- * The per-weight passes of the fast edge-popup trainer (src/tickets/popupEngine.ts) over one dense tensor, split
+ * The per-weight passes of the fast edge-popup trainer (src/popup/engine.ts) over one dense tensor, split
  * into a fixed number of row shards so that worker threads can share them (SharedArrayBuffers) while the results
  * stay bit-identical for any number of threads: every weight is updated by the same arithmetic whoever runs its
  * shard, and the only sums across rows (∂L/∂ũ of a spread) are kept per shard and added in shard order.

@@ -6,7 +6,7 @@
  */
 import * as tf from '@tensorflow/tfjs';
 import { tensorValues } from './edgePopup.js';
-import { shardRows, type PassLayer } from './popupPasses.js';
+import { shardRows, type PassLayer } from './passes.js';
 
 /** zᵀ rows of the shard ([out, n] layout) from V and Aᵀ [k, n]. */
 export function forwardShard(p: PassLayer, shard: number, n: number): void {

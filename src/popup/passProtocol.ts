@@ -1,5 +1,5 @@
 /** The shared control block between the fast edge-popup trainer and its pass workers (popupPassWorker.ts). */
-import type { PassLayer } from './popupPasses.js';
+import type { PassLayer } from './passes.js';
 
 /** Int32 slots of the control block. */
 /** `ready`: workers that finished starting (tfjs loaded); `failed`: set by a worker whose command threw. */

@@ -1,4 +1,4 @@
-// Tests of the Theorem 1 construction (src/tickets/theorem1.ts, prune.ts, ticket.ts, certificate.ts) on tiny
+// Tests of the Theorem 1 construction (src/theorem1/theorem1.ts, prune.ts, ticket.ts, certificate.ts) on tiny
 // targets built in code: the sparse forward pass against the FULL dense random network with the mask applied
 // (slow path, referenceForward), measured sup error ≤ certificate ≤ tolerance, the conv construction against an
 // explicit dense unrolling, determinism across worker counts and batch sizes, and clear errors.
@@ -11,11 +11,11 @@ import type { Layer, Network } from '../../src/nn/network.js';
 import { referenceForward } from '../../src/nn/referenceForward.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { encodeTicket } from '../../src/io/ticketFile.js';
-import { pruneTheorem1, type PruneOptions } from '../../src/tickets/prune.js';
-import { spectralNormLowerBound, unrollConv } from '../../src/tickets/spectral.js';
-import { targetForward } from '../../src/tickets/targetForward.js';
-import { firstLayerIndex, layerStream, planTheorem1, randomWeight, secondLayerIndex } from '../../src/tickets/theorem1.js';
-import { materializeTicket, stageForward, ticketForward, type Ticket } from '../../src/tickets/ticket.js';
+import { pruneTheorem1, type PruneOptions } from '../../src/theorem1/prune.js';
+import { spectralNormLowerBound, unrollConv } from '../../src/theorem1/spectral.js';
+import { targetForward } from '../../src/theorem1/targetForward.js';
+import { firstLayerIndex, layerStream, planTheorem1, randomWeight, secondLayerIndex } from '../../src/theorem1/theorem1.js';
+import { materializeTicket, stageForward, ticketForward, type Ticket } from '../../src/theorem1/ticket.js';
 import { ballInputs, maxRowDistance, syncSolver, tinyConvNet, tinyMlp, workerSolver, fillWeights } from './fixtures.js';
 
 after(() => closeSolverPool());

@@ -1,4 +1,4 @@
-// The fast edge-popup trainer (src/tickets/popupEngine.ts) against the tf reference (PopupModel: autodiff through
+// The fast edge-popup trainer (src/popup/engine.ts) against the tf reference (PopupModel: autodiff through
 // the layered network) on small random networks of every block form: logits, the scores after several SGD steps
 // with momentum and weight decay, the masks (exact top-k counts), and the layered predictions of trainPopup.
 import { before, test } from 'node:test';
@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import { assertClose } from '../helpers/close.js';
 import { RandomStream, namedStream } from '../../src/core/random.js';
 import { initTf, type Tf } from '../../src/nn/tf/backend.js';
-import { PopupModel, keptCount, topKMask, trainPopup, type PopupLayer, type PopupNetwork } from '../../src/tickets/edgePopup.js';
-import { PopupTrainer, fastTrainable } from '../../src/tickets/popupEngine.js';
-import { buildPopupNetwork } from '../../src/tickets/popupStructures.js';
+import { PopupModel, keptCount, topKMask, trainPopup, type PopupLayer, type PopupNetwork } from '../../src/popup/edgePopup.js';
+import { PopupTrainer, fastTrainable } from '../../src/popup/engine.js';
+import { buildPopupNetwork } from '../../src/popup/structures.js';
 
 let tf: Tf;
 before(async () => {

@@ -1,11 +1,11 @@
-// The structures of Experiment 2 (src/tickets/popupStructures.ts): parameter counts against the paper's numbers,
+// The structures of Experiment 2 (src/popup/structures.ts): parameter counts against the paper's numbers,
 // the `wide` width matching against brute force, shapes and counts of every built network, the Theorem-1 weights
 // against the Theorem-1 random network's own mapping, and determinism of the streams.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UNIT_UNIFORM } from '../../src/core/random.js';
-import { checkPopupNetwork, maskedLayers, type PopupDenseLayer, type PopupSpreadLayer } from '../../src/tickets/edgePopup.js';
+import { checkPopupNetwork, maskedLayers, type PopupDenseLayer, type PopupSpreadLayer } from '../../src/popup/edgePopup.js';
 import {
   buildPopupNetwork,
   denseBaselineNetwork,
@@ -18,8 +18,8 @@ import {
   withHiddenWidth,
   type MaskedStructure,
   type PopupArch,
-} from '../../src/tickets/popupStructures.js';
-import { layerStream, randomWeight } from '../../src/tickets/theorem1.js';
+} from '../../src/popup/structures.js';
+import { layerStream, randomWeight } from '../../src/theorem1/theorem1.js';
 import { parameterCount } from '../../src/nn/network.js';
 
 const R5 = { redundancy: 5, sampleCount: 3 };

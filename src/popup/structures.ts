@@ -12,7 +12,7 @@ import { createNetwork } from '../nn/architectures.js';
 import type { Network } from '../nn/network.js';
 import { initializeNetwork } from '../nn/train.js';
 import { initScores, initWeights, type PopupDenseLayer, type PopupLayer, type PopupNetwork, type PopupSpreadLayer, type PopupWeightInit } from './edgePopup.js';
-import { blockWeights, layerStream, randomWeight, secondLayerIndex, type StageGeometry } from './theorem1.js';
+import { blockWeights, layerStream, randomWeight, secondLayerIndex, type StageGeometry } from '../theorem1/theorem1.js';
 
 export type PopupArch = 'fc2' | 'fc4' | 'lenet5';
 export const POPUP_ARCHS: readonly PopupArch[] = ['fc2', 'fc4', 'lenet5'];
@@ -139,7 +139,7 @@ function randomDense(family: string, name: string, inFeatures: number, outFeatur
 }
 
 /**
- * Theorem-1 stage i (1-based) as the random network draws it (src/tickets/theorem1.ts: streams theorem1/layer/m,
+ * Theorem-1 stage i (1-based) as the random network draws it (src/theorem1/theorem1.ts: streams theorem1/layer/m,
  * float32 of U[−1, 1]); no biases, so the stage geometry is the plain d_{i−1} → d_i layer.
  */
 function theoremStage(i: number, inUnits: number, outUnits: number, sampleCount: number): StageGeometry {

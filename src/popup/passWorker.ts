@@ -4,9 +4,9 @@
  */
 import { workerData } from 'node:worker_threads';
 import { initTf } from '../nn/tf/backend.js';
-import { SHARDS, rebuildShard, updateShard, type PassLayer } from './popupPasses.js';
-import { forwardShard, gradientShard } from './popupProducts.js';
-import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from './popupPassProtocol.js';
+import { SHARDS, rebuildShard, updateShard, type PassLayer } from './passes.js';
+import { forwardShard, gradientShard } from './products.js';
+import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from './passProtocol.js';
 
 const { control, params, layers, thread, threads } = workerData as PassWorkerData;
 const ctrl = new Int32Array(control);

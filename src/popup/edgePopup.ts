@@ -12,7 +12,7 @@ import { RandomStream } from '../core/random.js';
 import { denseWeightFromTf, denseWeightToTf } from '../nn/tf/model.js';
 import { epochOrder, scheduledLearningRate, type LearningRateSchedule } from '../nn/train.js';
 import { softmaxCrossEntropy } from '../nn/tf/ops.js';
-import { PopupTrainer, defaultPopupThreads, fastTrainable } from './popupEngine.js';
+import { PopupTrainer, defaultPopupThreads, fastTrainable } from './engine.js';
 
 // ───────────────────────────── masks ─────────────────────────────
 
@@ -522,7 +522,7 @@ export interface PopupTrainOptions extends PopupOptimizerOptions {
   onEpoch?: (record: PopupEpochRecord) => void;
   onBatch?: (done: number, total: number) => void;
   /**
-   * 'fast' (src/tickets/popupEngine.ts, the default when the network is a chain of [relu] [spread [relu]] dense
+   * 'fast' (src/popup/engine.ts, the default when the network is a chain of [relu] [spread [relu]] dense
    * blocks) or 'reference' (PopupModel: tf autodiff through the layered network).
    */
   engine?: 'fast' | 'reference';

@@ -4,7 +4,7 @@ import { RandomStream } from '../../src/core/random.js';
 import { conv2dLayer, denseLayer } from '../../src/nn/architectures.js';
 import type { Network } from '../../src/nn/network.js';
 import { solveBatch, solveBatchSync } from '../../src/subsetsum/batch.js';
-import type { BatchSolver } from '../../src/tickets/prune.js';
+import type { BatchSolver } from '../../src/theorem1/prune.js';
 
 export function fillWeights(network: Network, seed: number, scale = 0.6): Network {
   const s = new RandomStream(seed, 5);

@@ -1,5 +1,5 @@
 /**
- * The fast edge-popup trainer: the same training as PopupModel (src/tickets/edgePopup.ts, the tf reference) —
+ * The fast edge-popup trainer: the same training as PopupModel (src/popup/edgePopup.ts, the tf reference) —
  * frozen weights, top-k masks of |score| per tensor, straight-through score gradients, SGD with momentum and
  * weight decay on the scores — with the work rearranged so that one step costs two small matrix products per
  * layer plus three fused passes over each big weight tensor.
@@ -14,7 +14,7 @@
  * products. A block without spread is an ordinary masked dense layer. The products run in tfjs-wasm (XNNPACK),
  * always with the batch-sized operand second (the first operand is not re-packed every call); the score update,
  * the exact top-k selection (BandSelection) and the rebuild of W̃ and V are fused passes over row shards
- * (src/tickets/popupPasses.ts) that worker threads share, with results bit-identical for any thread count.
+ * (src/popup/passes.ts) that worker threads share, with results bit-identical for any thread count.
  * The masks, counts and tie-break are those of topKMask in the PopupNetwork layouts. Test accuracy is measured
  * by the caller on the layered network (PopupModel.predictWithMasks), not by these rearranged products.
  */
@@ -35,9 +35,9 @@ import {
   type ScoreThreshold,
 } from './edgePopup.js';
 
-import { SHARDS, SHARD_CANDIDATES, rebuildShard, rebuildWithTies, updateShard, type PassLayer } from './popupPasses.js';
-import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from './popupPassProtocol.js';
-import { forwardShard, gradientShard } from './popupProducts.js';
+import { SHARDS, SHARD_CANDIDATES, rebuildShard, rebuildWithTies, updateShard, type PassLayer } from './passes.js';
+import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from './passProtocol.js';
+import { forwardShard, gradientShard } from './products.js';
 
 /** One `[relu] [spread [relu]] dense` block and its training state. */
 interface Block {
@@ -104,7 +104,7 @@ class PassRunner {
   ) {
     for (let thread = 1; thread < threads; thread++) {
       const data: PassWorkerData = { control: this.control.buffer as SharedArrayBuffer, params: this.params.buffer as SharedArrayBuffer, layers, thread, threads };
-      const worker = new Worker(new URL('./popupPassWorker.js', import.meta.url), { workerData: data });
+      const worker = new Worker(new URL('./passWorker.js', import.meta.url), { workerData: data });
       worker.unref();
       // Handled here so that a worker's failure is the trainer's RunError (see run), not a crash of the process.
       worker.on('error', (error: Error) => process.stderr.write(`edge-popup pass worker ${thread}: ${error.message}\n`));
@@ -146,7 +146,7 @@ class PassRunner {
     for (let ready = Atomics.load(ctrl, CONTROL.ready); ready < this.workers.length; ready = Atomics.load(ctrl, CONTROL.ready)) {
       const left = deadline - Date.now();
       if (left <= 0 || Atomics.wait(ctrl, CONTROL.ready, ready, left) === 'timed-out') {
-        throw new RunError(`edge-popup: ${this.workers.length - Atomics.load(ctrl, CONTROL.ready)} pass worker(s) did not start within 60 s (src/tickets/popupPassWorker.js missing or failing?); --workers 1 avoids them`);
+        throw new RunError(`edge-popup: ${this.workers.length - Atomics.load(ctrl, CONTROL.ready)} pass worker(s) did not start within 60 s (src/popup/passWorker.js missing or failing?); --workers 1 avoids them`);
       }
     }
     this.started = true;

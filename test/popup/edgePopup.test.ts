@@ -1,4 +1,4 @@
-// Edge-popup (src/tickets/edgePopup.ts): the top-k mask against a sorting oracle (exact counts, index tie-break),
+// Edge-popup (src/popup/edgePopup.ts): the top-k mask against a sorting oracle (exact counts, index tie-break),
 // the tf mask, the straight-through gradient against its analytic value on a tiny layer, the small-batch matMul's
 // gradients, and the weight/score initialisations. Runs on the wasm backend.
 import { before, test } from 'node:test';
@@ -22,7 +22,7 @@ import {
   topKMask,
   topKMaskReference,
   trainPopup,
-} from '../../src/tickets/edgePopup.js';
+} from '../../src/popup/edgePopup.js';
 
 let tf: Tf;
 before(async () => {

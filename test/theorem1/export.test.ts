@@ -1,4 +1,4 @@
-// The ticket's pruned random network exported as an ordinary model (src/tickets/toNetwork.ts + io/onnx.ts):
+// The ticket's pruned random network exported as an ordinary model (src/theorem1/toNetwork.ts + io/onnx.ts):
 // onnxruntime-node runs the ONNX export and agrees with our own sparse forward pass, for a tiny MLP and a tiny
 // conv net with biases (the constant input folded into biases, the scale factors into the weights).
 import { test, after } from 'node:test';
@@ -6,9 +6,9 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { onnxBytesFromNetwork } from '../../src/io/onnx.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
-import { pruneTheorem1 } from '../../src/tickets/prune.js';
-import { materializeTicket, ticketForward } from '../../src/tickets/ticket.js';
-import { ticketToNetwork } from '../../src/tickets/toNetwork.js';
+import { pruneTheorem1 } from '../../src/theorem1/prune.js';
+import { materializeTicket, ticketForward } from '../../src/theorem1/ticket.js';
+import { ticketToNetwork } from '../../src/theorem1/toNetwork.js';
 import { ballInputs, syncSolver, tinyConvNet, tinyMlp } from './fixtures.js';
 
 after(() => closeSolverPool());
