@@ -13,6 +13,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import '../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { RandomStream, namedStream } from '../src/core/random.js';
 import { loadMnist } from '../src/io/mnist.js';
 import { loadModel, saveModel } from '../src/io/modelFile.js';

@@ -10,6 +10,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
+import '../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { RandomStream, namedStream } from '../src/core/random.js';
 import { PUBLISHED_EXPERIMENT1, runApproximation, sha256File } from '../src/experiments/approximateRun.js';
 import { loadModel, saveModel } from '../src/io/modelFile.js';

@@ -12,7 +12,9 @@
  */
 import { cpus, loadavg } from 'node:os';
 import { parseArgs } from 'node:util';
-import { loadMnist, preprocessImages } from '../src/io/mnist.js';
+import '../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
+import { loadMnist } from '../src/io/mnist.js';
+import { preprocessImages } from '../src/nn/images.js';
 import { initTf } from '../src/nn/tf/backend.js';
 import { trainPopup, type PopupExamples, type PopupTrainOptions } from '../src/popup/edgePopup.js';
 import { buildPopupNetwork, type MaskedStructure } from '../src/popup/structures.js';

@@ -5,6 +5,7 @@
  * Run: node dist/bench/subsetsum.bench.js [--instances N] [--mip-sample N] [--workers N] [--seed N]
  */
 import { availableParallelism } from 'node:os';
+import '../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { closeSolverPool, solveBatch } from '../src/subsetsum/batch.js';
 import { mip, loadHighs } from '../src/subsetsum/mip.js';
 import type { Objective, SubsetSumBatch, SubsetSumBatchResult } from '../src/subsetsum/types.js';

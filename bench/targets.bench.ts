@@ -12,7 +12,9 @@ import { availableParallelism, loadavg } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import * as ort from 'onnxruntime-node';
-import { loadMnist, preprocessImages } from '../src/io/mnist.js';
+import '../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
+import { loadMnist } from '../src/io/mnist.js';
+import { preprocessImages } from '../src/nn/images.js';
 import { saveModel } from '../src/io/modelFile.js';
 import { onnxBytesFromNetwork } from '../src/io/onnx.js';
 import { createNetwork } from '../src/nn/architectures.js';

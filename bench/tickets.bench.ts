@@ -8,13 +8,15 @@
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadMnist, preprocessImages } from '../src/io/mnist.js';
+import '../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
+import { loadMnist } from '../src/io/mnist.js';
+import { preprocessImages } from '../src/nn/images.js';
 import { loadModel } from '../src/io/modelFile.js';
 import { fileSha256, loadTicket, saveTicket } from '../src/io/ticketFile.js';
 import { parameterCount } from '../src/nn/network.js';
 import { closeSolverPool, solveBatch } from '../src/subsetsum/batch.js';
 import { createEvaluator } from '../src/theorem1/evaluator.js';
-import { pruneTheorem1 } from '../src/theorem1/prune.js';
+import { pruneWithSolver } from '../src/theorem1/prune.js';
 import { verifyTicket } from '../src/theorem1/verify.js';
 
 function option(name: string, fallback: string): string {
@@ -33,7 +35,7 @@ const network = loadModel(targetFile);
 const sha256 = fileSha256(readFileSync(targetFile));
 const cpu0 = process.cpuUsage();
 const t0 = performance.now();
-const result = await pruneTheorem1(
+const result = await pruneWithSolver(
   network,
   { tolerance, seed, objective, targetSha256: sha256, ...(samples !== '' ? { sampleCounts: samples.split(',').map(Number) } : {}) },
   (batch) => solveBatch(batch, { workers }),

@@ -13,7 +13,7 @@ import { modelMetadata, modelTensors } from '../src/io/modelFile.js';
 import { encodeSafetensorsBytes, type SafetensorsTensorInput } from '../src/io/safetensors.js';
 import { encodeTicket } from '../src/io/ticketFile.js';
 import { solveBatchSync } from '../src/subsetsum/batch.js';
-import { pruneTheorem1 } from '../src/theorem1/prune.js';
+import { pruneWithSolver } from '../src/theorem1/prune.js';
 
 const { onnx } = onnxProto;
 
@@ -303,7 +303,7 @@ export async function ticketSeeds(): Promise<Uint8Array[]> {
     { network: tinyMlp(7, false), domain: 'nonnegative' as const, objective: 'sparsest' as const, samples: 6 },
   ];
   for (const c of cases) {
-    const { ticket } = await pruneTheorem1(
+    const { ticket } = await pruneWithSolver(
       c.network,
       { tolerance: 0.3, seed: 9, targetSha256: 'ab'.repeat(32), sampleCounts: c.samples, inputRadius: 2, inputDomain: c.domain, objective: c.objective },
       solve,

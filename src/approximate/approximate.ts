@@ -155,16 +155,16 @@ export function sampleCountFromFormula(sampleFactor: number, tolerance: number):
 }
 
 function checkOptions(options: ApproximateOptions): void {
-  if (!(options.tolerance > 0) || !Number.isFinite(options.tolerance)) throw new InputError(`--tolerance: must be a finite number > 0, got ${options.tolerance}`);
-  if (!(options.sampleFactor > 0) || !Number.isFinite(options.sampleFactor)) throw new InputError(`--c: must be a finite number > 0, got ${options.sampleFactor}`);
-  if (!COEFFICIENT_SHARINGS.includes(options.coefficients)) throw new InputError(`--coefficients: expected per-weight or per-row, got '${String(options.coefficients)}'`);
+  if (!(options.tolerance > 0) || !Number.isFinite(options.tolerance)) throw new InputError(`tolerance: must be a finite number > 0, got ${options.tolerance}`);
+  if (!(options.sampleFactor > 0) || !Number.isFinite(options.sampleFactor)) throw new InputError(`sampleFactor: must be a finite number > 0, got ${options.sampleFactor}`);
+  if (!COEFFICIENT_SHARINGS.includes(options.coefficients)) throw new InputError(`coefficients: expected per-weight or per-row, got '${String(options.coefficients)}'`);
   if (!COEFFICIENT_DISTRIBUTIONS.includes(options.distribution)) {
-    throw new InputError(`--distribution: expected ${COEFFICIENT_DISTRIBUTIONS.join(', ')}, got '${String(options.distribution)}'`);
+    throw new InputError(`distribution: expected ${COEFFICIENT_DISTRIBUTIONS.join(', ')}, got '${String(options.distribution)}'`);
   }
-  if (!OBJECTIVES.includes(options.objective)) throw new InputError(`--objective: expected closest or sparsest, got '${String(options.objective)}'`);
-  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`--seed: expected an integer in [0, 2^32), got ${options.seed}`);
+  if (!OBJECTIVES.includes(options.objective)) throw new InputError(`objective: expected closest or sparsest, got '${String(options.objective)}'`);
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`seed: expected an integer in [0, 2^32), got ${options.seed}`);
   const chunkSize = options.chunkSize ?? DEFAULT_CHUNK_SIZE;
-  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new InputError(`--chunk-size: expected an integer ≥ 1, got ${chunkSize}`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1) throw new InputError(`chunkSize: expected an integer ≥ 1, got ${chunkSize}`);
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -248,12 +248,12 @@ export function planApproximation(network: Network, options: ApproximateOptions)
     ({ sampleCount, formula: sampleCountFormula } = sampleCountFromFormula(options.sampleFactor, options.tolerance));
   }
   if (!Number.isInteger(sampleCount) || sampleCount < 1 || sampleCount > MAX_SAMPLE_COUNT) {
-    throw new InputError(`--samples: n must be an integer in 1..${MAX_SAMPLE_COUNT}, got ${sampleCount} (${sampleCountFormula})`);
+    throw new InputError(`samples: n must be an integer in 1..${MAX_SAMPLE_COUNT}, got ${sampleCount} (${sampleCountFormula})`);
   }
 
   let resolvedDistribution: Distribution;
   if (options.distribution === 'target-range') {
-    if (!(targetMin < targetMax)) throw new InputError(`--distribution target-range: every target parameter equals ${targetMin}, so U[min w, max w] is empty; use uniform or product`);
+    if (!(targetMin < targetMax)) throw new InputError(`distribution target-range: every target parameter equals ${targetMin}, so U[min w, max w] is empty; use uniform or product`);
     resolvedDistribution = { kind: 'uniform', low: targetMin, high: targetMax };
   } else {
     resolvedDistribution = options.distribution === 'uniform' ? UNIT_UNIFORM : { kind: 'product' };

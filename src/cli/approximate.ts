@@ -3,6 +3,7 @@
  * replaced by a subset sum of n random numbers, the result saved, evaluated on MNIST and set beside the
  * published table (src/experiments/approximateRun.ts; docs/experiment1.md).
  */
+import { archOption, jsonOption, memoryLimitFromCli, memoryLimitOption, preprocessOption, seedOption, workersOption } from './options.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -27,12 +28,11 @@ import { parameterCount, type Preprocess } from '../nn/network.js';
 import { closeSolverPool } from '../subsetsum/batch.js';
 import { MAX_SAMPLE_COUNT, OBJECTIVES } from '../subsetsum/types.js';
 import { COEFFICIENT_DISTRIBUTIONS, COEFFICIENT_SHARINGS, sampleCountFromFormula, type ApproximateOptions } from '../approximate/approximate.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
-import { VERSION } from './main.js';
+import { VERSION } from './version.js';
 import { parseChoice, parseIntegerRange, parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
-import { memoryLimitFromCli } from './prune.js';
 
 interface ApproximateFlags {
   target?: string;
@@ -73,14 +73,14 @@ export const registerApproximate: RegisterCommand = (program: Command, io: CliIo
     .option('--coefficients <mode>', 'per-weight: n fresh numbers per weight (the paper); per-row: one set per output row (the official code)', 'per-weight')
     .option('--distribution <name>', 'target-range: U[min w, max w] (the code); uniform: U[-1,1]; product: u·v of two U[-1,1] (the construction)', 'target-range')
     .option('--objective <name>', 'closest: least error (the paper); sparsest: fewest numbers within ε', 'closest')
-    .option('--seed <seed>', 'random seed, integer in [0, 2^32) (required)')
-    .option('--arch <name>', 'architecture of the target when the file does not record it (fc2, fc4, lenet5, mlp:…)')
-    .option('--preprocess <name>', 'MNIST input scaling, overriding the one the file records: pixels ([0,1]) or standard')
-    .option('--workers <count>', 'solver threads (default: all cores); results do not depend on it')
+    .addOption(seedOption())
+    .addOption(archOption())
+    .addOption(preprocessOption())
+    .addOption(workersOption('all cores'))
     .option('--chunk-size <count>', 'weights per resumable chunk; results do not depend on it', '20000')
-    .option('--memory-limit <size>', 'refuse a run whose estimated memory exceeds SIZE (e.g. 8G, 75%; default: half the machine, or LOTTERY_MEMORY_LIMIT)')
+    .addOption(memoryLimitOption())
     .option('--no-eval', 'skip the MNIST evaluation (accuracies are null)')
-    .option('--json', 'print the summary as JSON')
+    .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n  ${EXAMPLE}-sweep --samples-sweep 4:24 --json\n`)
     .action((flags: ApproximateFlags, command: Command) => runApproximateCommand(flags, io, command));

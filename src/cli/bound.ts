@@ -3,6 +3,7 @@
  * formula, the random network it implies (dense and block-structured), the Malach-style single-product baseline's
  * measured width, the counting lower bound — and with --search, the smallest n whose ticket meets the tolerance.
  */
+import { archOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, planOptionsFromFlags, preprocessOption, requiredFlag, workersOption } from './options.js';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
@@ -11,12 +12,12 @@ import { parameterCount } from '../nn/network.js';
 import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
 import { practicalSampleCount } from '../theorem1/bounds.js';
-import { planPrune, pruneTheorem1 } from '../theorem1/prune.js';
+import { planPrune, pruneWithSolver } from '../theorem1/prune.js';
 import { sizeReport, type SizeReport } from '../theorem1/sizes.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
-import { MEMORY_LIMIT_HELP, humanSizes, loadTarget, memoryLimitFromCli, parseDistribution, planOptionsFromFlags, requiredFlag } from './prune.js';
+import { humanSizes } from './prune.js';
 
 interface BoundFlags {
   target?: string;
@@ -65,11 +66,11 @@ export const registerBound: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--malach-sample <count>', 'target entries sampled to measure the Malach-style width', '1000')
     .option('--search', 'prune for several n (binary search) and report the smallest n whose certificate is ≤ ε')
     .option('--search-max <n>', 'largest n tried by --search', '24')
-    .option('--workers <count>', 'solver threads for --search')
-    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
-    .option('--arch <name>', 'architecture of the target when the file does not record it')
-    .option('--preprocess <name>', 'MNIST input scaling when the file does not record it: pixels or standard')
-    .option('--json', 'print the report as JSON')
+    .addOption(workersOption('all cores'))
+    .addOption(memoryLimitOption())
+    .addOption(archOption())
+    .addOption(preprocessOption())
+    .addOption(jsonOption())
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n  ${EXAMPLE} --search --json\n`)
     .action((flags: BoundFlags) => runBoundCommand(flags, io));
 };
@@ -107,7 +108,7 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
       const hit = tried.get(n);
       if (hit) return hit;
       const t0 = performance.now();
-      const result = await pruneTheorem1(network, { ...options, sampleCounts: n, seed, distribution, objective, targetSha256: sha256 }, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
+      const result = await pruneWithSolver(network, { ...options, sampleCounts: n, seed, distribution, objective, targetSha256: sha256 }, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
       const cert = result.ticket.meta.certificate;
       const row: SearchRow = {
         sampleCount: n,

@@ -1,6 +1,5 @@
 /** The table of CLI verbs. Adding a verb: write src/cli/<verb>.ts exporting a registrar, add one line here. */
-import type { Command } from 'commander';
-import type { CliIo } from './io.js';
+import type { RegisterCommand } from './io.js';
 import { registerRss } from './rss.js';
 import { registerEval } from './eval.js';
 import { registerTrain } from './train.js';
@@ -14,8 +13,6 @@ import { registerExport } from './export.js';
 import { registerBound } from './bound.js';
 import { registerDemo } from './demo.js';
 import { registerReproduce } from './reproduce.js';
-
-export type RegisterCommand = (program: Command, io: CliIo) => void;
 
 export const COMMANDS: RegisterCommand[] = [
   registerRss,

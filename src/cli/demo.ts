@@ -3,10 +3,11 @@
  * commands (printed before each runs, so a user can copy them): random-subset-sum coverage, a trained
  * fc2 target, Experiment 1, a Theorem-1 ticket with its verification and ONNX export, and edge-popup.
  */
+import { seedOption } from './options.js';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { RunError } from '../core/errors.js';
-import type { CliIo } from './io.js';
+import type { CliIo, RegisterCommand } from './io.js';
 import { parseNumber } from './parse.js';
 
 export interface DemoStep {
@@ -55,25 +56,23 @@ export function demoSteps(out: string, seed: number, quick: boolean): DemoStep[]
   ];
 }
 
-export function registerDemo(program: Command, io: CliIo): void {
+export const registerDemo: RegisterCommand = (program: Command, io: CliIo, runLottery) => {
   program
     .command('demo')
     .description('A short end-to-end run on MNIST: coverage, a trained target, Experiment 1, a verified Theorem-1 ticket and its ONNX export, edge-popup. Prints each lottery command before it runs.')
     .requiredOption('--out <dir>', 'folder for everything the demo writes')
-    .option('--seed <seed>', 'random seed for every step', '1')
+    .addOption(seedOption('1'))
     .option('--quick', 'fewer epochs and samples (about a minute)')
     .addHelpText('after', '\nExample:\n  lottery demo --out demo\n')
     .action(async (options: { out: string; seed: string; quick?: boolean }) => {
       const seed = parseNumber('--seed', options.seed, { integer: true, min: 0, max: 0xffffffff });
       const steps = demoSteps(options.out, seed, Boolean(options.quick));
-      // Imported lazily: main.ts imports the command table, which imports this file.
-      const { main } = await import('./main.js');
       const startedAt = Date.now();
       for (const [i, step] of steps.entries()) {
         io.stdout(`\n[${i + 1}/${steps.length}] ${step.title}\n$ lottery ${step.argv.join(' ')}\n`);
-        const code = await main(step.argv, io);
+        const code = await runLottery(step.argv, io);
         if (code !== 0) throw new RunError(`demo step ${i + 1} (lottery ${step.argv[0]}) failed with exit code ${code}`);
       }
       io.stdout(`\nDemo finished in ${((Date.now() - startedAt) / 1000).toFixed(0)} s; outputs in ${options.out}\n`);
     });
-}
+};

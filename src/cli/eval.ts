@@ -1,10 +1,11 @@
 /** `lottery eval`: loads a model file (safetensors or ONNX) and reports its accuracy and loss on MNIST. */
+import { archOption, jsonOption, preprocessOption } from './options.js';
 import type { Command } from 'commander';
 import { loadModel } from '../io/modelFile.js';
 import { loadMnist, type MnistSplit } from '../io/mnist.js';
 import { evaluate } from '../nn/evaluate.js';
 import { parameterCount, type Preprocess } from '../nn/network.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice } from './parse.js';
 
@@ -21,10 +22,10 @@ export const registerEval: RegisterCommand = (program: Command, io: CliIo) => {
     .command('eval')
     .description('Accuracy, loss and per-class accuracy of a model on the MNIST test set (10,000 images).')
     .requiredOption('--model <file>', 'model file: .safetensors (ours or a PyTorch state_dict) or .onnx')
-    .option('--arch <name>', 'architecture for PyTorch files without our metadata: fc2, fc4, lenet5, mlp:784-…-10 (required for conv nets)')
-    .option('--preprocess <kind>', 'input preprocessing, overriding the file: pixels (x/255) or standard ((x/255 − 0.1307)/0.3081); default: as recorded, else pixels')
+    .addOption(archOption())
+    .addOption(preprocessOption())
     .option('--split <split>', 'MNIST split: test or train', 'test')
-    .option('--json', 'print the result as JSON: accuracy, loss, params, perClassAccuracy, count, preprocess, seconds')
+    .addOption(jsonOption())
     .addHelpText(
       'after',
       `

@@ -2,6 +2,7 @@
  * `lottery export`: writes a ticket's pruned random network as an ordinary model (ONNX or safetensors) on real
  * inputs, regenerated from the ticket file alone (see src/theorem1/toNetwork.ts for what is folded where).
  */
+import { jsonOption, memoryLimitFromCli, memoryLimitOption, requiredFlag } from './options.js';
 import type { Command } from 'commander';
 import { checkMemory, fullWidthExportMemory } from '../core/limits.js';
 import { exportOnnx } from '../io/onnx.js';
@@ -10,10 +11,9 @@ import { loadTicket } from '../io/ticketFile.js';
 import { materializeTicket } from '../theorem1/ticket.js';
 import { ticketToNetwork } from '../theorem1/toNetwork.js';
 import { checkRegeneration } from '../theorem1/verify.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice } from './parse.js';
-import { MEMORY_LIMIT_HELP, memoryLimitFromCli, requiredFlag } from './prune.js';
 import { parameterCount } from '../nn/network.js';
 
 interface ExportFlags {
@@ -35,8 +35,8 @@ export const registerExport: RegisterCommand = (program: Command, io: CliIo) => 
     .option('--format <format>', 'onnx or safetensors', 'onnx')
     .option('--out <file>', 'model file to write')
     .option('--full-width', 'keep every hidden unit of the random network (2n per input), not only the kept ones')
-    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
-    .option('--json', 'print a summary as JSON')
+    .addOption(memoryLimitOption())
+    .addOption(jsonOption())
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((flags: ExportFlags) => {
       const ticketFile = requiredFlag(flags.ticket, '--ticket', EXAMPLE);

@@ -1,3 +1,5 @@
+import type { Command } from 'commander';
+
 /** What a command may touch of the outside world: output streams and whether stderr is a terminal. */
 export interface CliIo {
   stdout(text: string): void;
@@ -15,3 +17,9 @@ export const processIo: CliIo = {
 export function printJson(io: CliIo, value: unknown): void {
   io.stdout(JSON.stringify(value, null, 2) + '\n');
 }
+
+/** Runs one `lottery` command line in this process (main, handed to the verbs that run other verbs). */
+export type RunLottery = (argv: string[], io: CliIo) => Promise<number>;
+
+/** Adds one verb to the program. Adding a verb: write src/cli/<verb>.ts exporting one, add it to commands.ts. */
+export type RegisterCommand = (program: Command, io: CliIo, runLottery: RunLottery) => void;

@@ -4,10 +4,12 @@
  */
 import { Command, CommanderError } from 'commander';
 import { LotteryError } from '../core/errors.js';
+import '../node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { COMMANDS } from './commands.js';
 import { processIo, type CliIo } from './io.js';
+import { VERSION } from './version.js';
 
-export const VERSION = '0.1.0';
+export { VERSION } from './version.js';
 
 export function buildProgram(io: CliIo): Command {
   const program = new Command();
@@ -18,7 +20,7 @@ export function buildProgram(io: CliIo): Command {
     .exitOverride()
     .configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) })
     .showHelpAfterError(false);
-  for (const register of COMMANDS) register(program, io);
+  for (const register of COMMANDS) register(program, io, main);
   for (const command of program.commands) command.exitOverride().configureOutput({ writeOut: (s) => io.stdout(s), writeErr: (s) => io.stderr(s) });
   return program;
 }
@@ -30,6 +32,32 @@ export const EXIT_INPUT = 2;
 /** What shells report for a process ended by SIGINT / SIGTERM (128 + the signal number). */
 export const EXIT_SIGINT = 130;
 export const EXIT_SIGTERM = 143;
+
+/**
+ * Library errors name option fields (`tolerance: …`); on the command line the same value came from a flag, so the
+ * message names the flag. One table: option field → flag.
+ */
+export const OPTION_FLAGS: Readonly<Record<string, string>> = {
+  tolerance: '--tolerance',
+  seed: '--seed',
+  samples: '--samples',
+  sampleFactor: '--c',
+  coefficients: '--coefficients',
+  distribution: '--distribution',
+  objective: '--objective',
+  chunkSize: '--chunk-size',
+  failureProbability: '--failure-probability',
+  inputRadius: '--input-radius',
+  inputDomain: '--input-domain',
+  workers: '--workers',
+  limit: '--limit',
+};
+
+export function messageForCli(message: string): string {
+  const match = /^([A-Za-z]+)([: ])/.exec(message);
+  const flag = match ? OPTION_FLAGS[match[1]!] : undefined;
+  return flag === undefined ? message : flag + message.slice(match![1]!.length);
+}
 
 /** Allocation failures that slipped past the up-front memory estimates (src/core/limits.ts). */
 function isOutOfMemory(error: unknown): boolean {
@@ -70,7 +98,7 @@ export async function main(argv: string[], io: CliIo = processIo): Promise<numbe
       return EXIT_INPUT; // commander already printed its message
     }
     if (error instanceof LotteryError) {
-      io.stderr(`lottery: ${error.message}\n`);
+      io.stderr(`lottery: ${messageForCli(error.message)}\n`);
       return error.exitCode;
     }
     if (isOutOfMemory(error)) {

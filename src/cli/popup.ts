@@ -3,6 +3,7 @@
  * on MNIST at one kept/pruned fraction, its accuracy per epoch and time, beside the published accuracy when the
  * paper's table has the point (src/experiments/popup.ts). Sweeps: `lottery run experiments/fc2.json`.
  */
+import { jsonOption, memoryLimitFromCli, memoryLimitOption, seedOption, workersOption } from './options.js';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -10,13 +11,12 @@ import { InputError } from '../core/errors.js';
 import { checkPopupMemory, publishedAccuracy, preparePopupData, runPopup, type PopupRunRecord } from '../experiments/popup.js';
 import { resolvePopupRunSpec, type PopupRunSpec } from '../experiments/popupSpec.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
-import { POPUP_WEIGHT_INITS } from '../popup/edgePopup.js';
+import { POPUP_WEIGHT_INITS } from '../popup/network.js';
 import { POPUP_ARCHS, POPUP_STRUCTURES } from '../popup/structures.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
-import { MEMORY_LIMIT_HELP, memoryLimitFromCli } from './prune.js';
 
 interface PopupFlags {
   arch?: string;
@@ -58,7 +58,7 @@ export const registerPopup: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--keep-fraction <f>', 'fraction of every weight tensor kept, in [0, 1]')
     .option('--prune-fraction <f>', 'fraction of every weight tensor pruned (the paper\'s "sparsity"), in [0, 1]')
     .option('--epochs <count>', 'training epochs', '10')
-    .option('--seed <seed>', 'random seed, integer in [0, 2^32) (required)')
+    .addOption(seedOption())
     .option('--redundancy <r>', 'r of ours-linear / ours-relu, and the r whose parameter count wide matches (default 5)')
     .option('--samples <n>', 'n of theorem1: blocks of 2n ReLU units per input (default 3)')
     .option('--weight-init <name>', `frozen weights of wide/ours: ${POPUP_WEIGHT_INITS.join(', ')} (default kaiming-normal)`)
@@ -72,9 +72,9 @@ export const registerPopup: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--convs <source>', 'lenet5: trained (copied from a LeNet5 trained first, as the paper) or random (default trained)')
     .option('--conv-epochs <count>', 'lenet5 with trained convs: epochs of the LeNet5 they are copied from (default 2)')
     .option('--out <dir>', 'write the resolved spec (spec.json) and the record (record.json) into this folder')
-    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
-    .option('--workers <count>', 'threads (default: 2 for networks of 200,000 weights or more); results do not depend on it')
-    .option('--json', 'print the record as JSON')
+    .addOption(memoryLimitOption())
+    .addOption(workersOption('2 for networks of 200,000 weights or more, else 1'))
+    .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n  lottery popup --arch fc2 --structure dense --epochs 2 --seed 1 --json\n`)
     .action((flags: PopupFlags) => runPopupCommand(flags, io));

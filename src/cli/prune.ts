@@ -3,37 +3,21 @@
  * from the seed, never stored), solves the subset-sum instances on worker threads, writes the ticket (masks +
  * metadata + certificate) and reports sizes against Theorem 1, the Malach-style baseline and the lower bound.
  */
-import { readFileSync } from 'node:fs';
-import { availableParallelism, totalmem } from 'node:os';
+import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
-import { InputError } from '../core/errors.js';
-import { MEMORY_LIMIT_ENV, checkMemory, pruneMemory, resolveMemoryLimit, type MemoryLimit } from '../core/limits.js';
-import { distributionByName, distributionName, type Distribution } from '../core/random.js';
-import { loadModel } from '../io/modelFile.js';
-import { fileSha256, saveTicket } from '../io/ticketFile.js';
-import { parameterCount, type Network, type Preprocess } from '../nn/network.js';
-import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
+import { checkMemory, pruneMemory } from '../core/limits.js';
+import { pruneTheorem1, type PruneResult } from '../index.js';
+import { saveTicket } from '../io/ticketFile.js';
+import { closeSolverPool } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
-import { planPrune, pruneTheorem1, type PruneOptions, type PruneResult, type StagePruneReport } from '../theorem1/prune.js';
-import { sizeReport, type SizeReport } from '../theorem1/sizes.js';
-import { INPUT_DOMAINS, type InputDomain } from '../theorem1/theorem1.js';
-import type { RegisterCommand } from './commands.js';
+import { planPrune } from '../theorem1/prune.js';
+import type { PruneReport } from '../theorem1/report.js';
+import type { SizeReport } from '../theorem1/sizes.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
-import { parseChoice, parseNumber, parseNumberList } from './parse.js';
+import { parseChoice, parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
-
-/** The memory limit in force for this invocation: --memory-limit, else LOTTERY_MEMORY_LIMIT, else half the machine. */
-export function memoryLimitFromCli(flagText: string | undefined): MemoryLimit {
-  return resolveMemoryLimit(flagText, process.env[MEMORY_LIMIT_ENV], totalmem());
-}
-
-export const MEMORY_LIMIT_HELP = 'refuse a run whose estimated memory exceeds SIZE (e.g. 8G, 75%; default: half the machine, or LOTTERY_MEMORY_LIMIT)';
-
-export interface TargetFlags {
-  target?: string;
-  arch?: string;
-  preprocess?: string;
-}
+import { archOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags } from './options.js';
 
 interface PruneFlags extends TargetFlags {
   tolerance?: string;
@@ -54,55 +38,6 @@ interface PruneFlags extends TargetFlags {
 
 const EXAMPLE = 'lottery prune --target fc2.safetensors --tolerance 0.5 --seed 1 --samples 12 --out fc2.ticket.safetensors';
 
-export function requiredFlag(value: string | undefined, flag: string, example: string): string {
-  if (value === undefined || value === '') throw new InputError(`${flag} is required, e.g. ${example}`);
-  return value;
-}
-
-/** Loads the target and the SHA-256 of its bytes. */
-export function loadTarget(flags: TargetFlags, example: string): { network: Network; sha256: string; file: string } {
-  const file = requiredFlag(flags.target, '--target', example);
-  let bytes: Uint8Array;
-  try {
-    bytes = readFileSync(file);
-  } catch (error) {
-    throw new InputError(`--target: cannot read ${file}: ${(error as Error).message}`);
-  }
-  const preprocess = flags.preprocess === undefined ? undefined : parseChoice<Preprocess>('--preprocess', flags.preprocess, ['pixels', 'standard']);
-  const network = loadModel(file, { ...(flags.arch !== undefined ? { arch: flags.arch } : {}), ...(preprocess !== undefined ? { preprocess } : {}) });
-  return { network, sha256: fileSha256(bytes), file };
-}
-
-export function parseDistribution(text: string): Distribution {
-  const d = distributionByName(text);
-  if (!d) throw new InputError(`--distribution: expected uniform, normal, log-uniform or product, got '${text}'`);
-  return d;
-}
-
-export interface PlanFlags {
-  tolerance?: string;
-  samples?: string;
-  failureProbability?: string;
-  inputDomain?: string;
-  inputRadius?: string;
-}
-
-export function planOptionsFromFlags(flags: PlanFlags, example: string): Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> {
-  const options: Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> = {
-    // Normalised, ‖f(x)‖ ≤ 1 on the whole ball: ε ≥ 1 is met by the empty ticket, so ε is a fraction in (0, 1).
-    tolerance: parseNumber('--tolerance', requiredFlag(flags.tolerance, '--tolerance', example), { above: 0, below: 1 }),
-  };
-  if (flags.samples !== undefined && flags.failureProbability !== undefined) throw new InputError('--samples and --failure-probability: give one or the other');
-  if (flags.samples !== undefined) {
-    const list = parseNumberList('--samples', flags.samples, { integer: true, min: 1, max: 64 }, 64);
-    options.sampleCounts = list.length === 1 ? list[0]! : list;
-  }
-  if (flags.failureProbability !== undefined) options.failureProbability = parseNumber('--failure-probability', flags.failureProbability, { above: 0, below: 1 });
-  if (flags.inputDomain !== undefined) options.inputDomain = parseChoice<InputDomain>('--input-domain', flags.inputDomain, INPUT_DOMAINS);
-  if (flags.inputRadius !== undefined) options.inputRadius = parseNumber('--input-radius', flags.inputRadius, { above: 0 });
-  return options;
-}
-
 export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
   program
     .command('prune')
@@ -112,7 +47,7 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     )
     .option('--target <file>', 'target network (safetensors or ONNX, as `lottery eval` reads)')
     .option('--tolerance <ε>', 'ε in the normalised domain (‖x‖ ≤ 1 and every ‖W_i‖ ≤ 1 after rescaling); the real-domain guarantee is printed')
-    .option('--seed <seed>', 'seed of the random network, integer in [0, 2^32) (required)')
+    .addOption(seedOption())
     .option('--out <file>', 'ticket file to write (safetensors)')
     .option('--samples <n>', 'n: 2n hidden units per input unit (one value, or one per layer "21,16"); default ⌈log2(1/ε′)⌉ + 6 per layer')
     .option('--failure-probability <δ>', "take n from Theorem 1's formula for failure probability δ instead")
@@ -120,50 +55,21 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--objective <name>', 'sparsest: fewest kept edges within ε′ (default); closest: least error', 'sparsest')
     .option('--input-domain <domain>', 'nonnegative (only the σ(x) branch in layer 1; default for pixel inputs) or any')
     .option('--input-radius <R>', 'guarantee for ‖x‖ ≤ R (default: max norm of the MNIST pixel box, 28 for pixels)')
-    .option('--workers <count>', 'solver threads (default: all cores); the ticket does not depend on it')
+    .addOption(workersOption('all cores'))
     .option('--malach-sample <count>', 'target entries sampled to measure the Malach-style width (0: skip)', '1000')
-    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
-    .option('--arch <name>', 'architecture of the target when the file does not record it')
-    .option('--preprocess <name>', 'MNIST input scaling when the file does not record it: pixels or standard')
-    .option('--json', 'print the report as JSON')
+    .addOption(memoryLimitOption())
+    .addOption(archOption())
+    .addOption(preprocessOption())
+    .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((flags: PruneFlags) => runPruneCommand(flags, io));
 };
 
-export interface PruneCommandReport {
-  target: string;
-  targetSha256: string;
-  ticket: string;
-  seed: number;
-  distribution: string;
-  objective: Objective;
-  tolerance: number;
-  sampleCountFormula: string | null;
-  inputDomain: InputDomain;
-  inputRadius: number;
-  scales: { inputScale: number; outputScale: number; layerScales: number[] };
-  certifiedBound: number;
-  certifiedBoundNormalised: number;
-  aPrioriBoundNormalised: number;
-  /** Real-domain guarantee implied by ε: outputScale·ε. */
-  guaranteedBound: number;
-  instances: number;
-  instancesSavedNonnegative: number;
-  outsideTolerance: number;
-  targetParams: number;
-  randomParams: number;
-  randomBlockParams: number;
-  keptParams: number;
-  depth: number;
-  stages: StagePruneReport[];
-  sizes: SizeReport | null;
-  seconds: number;
-  solveSeconds: number;
-}
+/** What `lottery prune --json` prints: the library's report with the target and ticket files. */
+export type PruneCommandReport = { target: string; targetSha256: string; ticket: string } & Omit<PruneReport, 'targetSha256'>;
 
 async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
-  const started = performance.now();
   const out = requiredFlag(flags.out, '--out', EXAMPLE);
   const seed = parseNumber('--seed', requiredFlag(flags.seed, '--seed', EXAMPLE), { integer: true, min: 0, max: 0xffffffff });
   const planOptions = planOptionsFromFlags(flags, EXAMPLE);
@@ -172,87 +78,34 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 0 });
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
-  const { network, sha256, file } = loadTarget(flags, EXAMPLE);
+  const { network, sha256 } = loadTarget(flags, EXAMPLE);
   const { plan } = planPrune(network, { ...planOptions, seed, distribution, objective, targetSha256: sha256 });
   checkMemory('prune', pruneMemory(plan.stages, workers ?? availableParallelism()), memoryLimit, 'lower --samples or --workers, or prune a smaller target');
   const progress = createProgress(io, 'prune', flags.progress);
   let result: PruneResult;
-  const solveStart = performance.now();
   try {
-    result = await pruneTheorem1(
-      network,
-      { ...planOptions, seed, distribution, objective, targetSha256: sha256, onProgress: (d, t) => progress.update(d, t) },
-      (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}),
-    );
+    result = await pruneTheorem1(network, {
+      tolerance: planOptions.tolerance,
+      seed,
+      distribution: flags.distribution,
+      objective,
+      malachSample,
+      onProgress: (d, t) => progress.update(d, t),
+      ...(planOptions.sampleCounts !== undefined ? { samples: planOptions.sampleCounts } : {}),
+      ...(planOptions.failureProbability !== undefined ? { failureProbability: planOptions.failureProbability } : {}),
+      ...(planOptions.inputDomain !== undefined ? { inputDomain: planOptions.inputDomain } : {}),
+      ...(planOptions.inputRadius !== undefined ? { inputRadius: planOptions.inputRadius } : {}),
+      ...(workers !== undefined ? { workers } : {}),
+    });
   } finally {
     progress.stop();
     await closeSolverPool();
   }
-  const solveSeconds = (performance.now() - solveStart) / 1000;
   saveTicket(out, result.ticket);
-  const report = pruneReport(result, { file, sha256, out, network, malachSample, seconds: 0, solveSeconds });
-  report.seconds = (performance.now() - started) / 1000;
+  const { target, ticket, targetSha256, ...rest } = result;
+  const report: PruneCommandReport = { target: target ?? '', targetSha256, ticket: out, ...rest };
   if (flags.json) printJson(io, report);
   else io.stdout(humanPruneReport(report));
-}
-
-export function pruneReport(
-  result: PruneResult,
-  context: { file: string; sha256: string; out: string; network: Network; malachSample: number; seconds: number; solveSeconds: number; failureProbability?: number },
-): PruneCommandReport {
-  const meta = result.ticket.meta;
-  const keptParams = result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
-  const targetParams = parameterCount(context.network);
-  const sizes =
-    context.malachSample > 0
-      ? sizeReport(result.plan, {
-          tolerance: meta.tolerance,
-          entryTolerances: meta.stages.map((s) => s.entryTolerance),
-          failureProbability: context.failureProbability ?? 0.01,
-          seed: meta.seed,
-          distribution: meta.distribution,
-          keptParams,
-          targetParams,
-          malachSampleSize: context.malachSample,
-        })
-      : null;
-  let randomDense = 0;
-  let randomBlock = 0;
-  for (const s of meta.stages) {
-    const hidden = 2 * s.sampleCount * s.inUnits;
-    const second = s.outUnits * hidden * s.kernelSize * s.kernelSize;
-    randomDense += hidden * s.inUnits + second;
-    randomBlock += hidden + second;
-  }
-  return {
-    target: context.file,
-    targetSha256: context.sha256,
-    ticket: context.out,
-    seed: meta.seed,
-    distribution: distributionName(meta.distribution),
-    objective: meta.objective,
-    tolerance: meta.tolerance,
-    sampleCountFormula: result.sampleCountFormula?.formula ?? null,
-    inputDomain: meta.inputDomain,
-    inputRadius: meta.inputRadius,
-    scales: { inputScale: meta.inputScale, outputScale: meta.outputScale, layerScales: meta.stages.map((s) => s.scale) },
-    certifiedBound: meta.certificate.realBound,
-    certifiedBoundNormalised: meta.certificate.normalisedBound,
-    aPrioriBoundNormalised: meta.certificate.aPrioriNormalisedBound,
-    guaranteedBound: meta.outputScale * meta.tolerance,
-    instances: result.stages.reduce((s, r) => s + r.instances, 0),
-    instancesSavedNonnegative: result.stages.reduce((s, r) => s + r.instancesSavedNonnegative, 0),
-    outsideTolerance: result.stages.reduce((s, r) => s + r.outsideTolerance, 0),
-    targetParams,
-    randomParams: randomDense,
-    randomBlockParams: randomBlock,
-    keptParams,
-    depth: 2 * meta.stages.length,
-    stages: result.stages,
-    sizes,
-    seconds: context.seconds,
-    solveSeconds: context.solveSeconds,
-  };
 }
 
 const int = (v: number): string => Math.round(v).toLocaleString('en-US');

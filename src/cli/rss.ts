@@ -3,6 +3,7 @@
  * line: a table or a JSON array of records, and with --out a run folder with JSONL, CSV, the fit and
  * an SVG plot of whole-interval coverage probability against n.
  */
+import { jsonOption, seedOption } from './options.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
@@ -10,7 +11,7 @@ import { runRss, RSS_DISTRIBUTIONS, type RssRecord, type RssResult, type RssSpec
 import { MAX_SAMPLE_COUNT } from '../subsetsum/types.js';
 import { svgLinePlot, PALETTE, DASHES, type LinePlotSeries } from '../report/svgLinePlot.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseIntegerRange, parseNumber, parseNumberList } from './parse.js';
 import { createProgress } from './progress.js';
@@ -38,11 +39,11 @@ export const registerRss: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--samples <counts>', `sample counts n: list and/or ranges A:B[:STEP], each 1..${MAX_SAMPLE_COUNT}`, '8:24')
     .option('--tolerance <list>', 'comma list of tolerances ε > 0', '0.01')
     .option('--trials <count>', 'trials per (distribution, n, ε), ≥ 2', '200')
-    .option('--seed <seed>', 'random seed, integer in [0, 2^32) (required)')
+    .addOption(seedOption())
     .option('--interval <lo,hi>', 'closed interval to cover', '-1,1')
     .option('--target-probability <p>', 'whole-interval coverage probability for the n ≈ a·log2(1/ε) + b fit', '0.9')
     .option('--out <dir>', 'write rss.jsonl, rss.csv, rss-fit.json and rss.svg into this folder')
-    .option('--json', 'print a JSON array of records, one per (distribution, n, ε)')
+    .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE} --json\n`)
     .action((flags: RssFlags) => runRssCommand(flags, io));

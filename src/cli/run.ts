@@ -2,18 +2,19 @@
  * `lottery run SPEC --out DIR`: runs a declarative experiment spec (JSON with an "experiment" key, e.g. the
  * edge-popup sweeps in experiments/) into a resumable run directory. Experiment kinds form a closed table below.
  */
+import { jsonOption, memoryLimitFromCli, memoryLimitOption, workersOption } from './options.js';
 import { readFileSync } from 'node:fs';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { PUBLISHED_POPUP, RECORDS_FILE, comparisonRows, runPopupSweep, type PopupRunRecord } from '../experiments/popup.js';
 import { parseSpecJson, resolvePopupSweepSpec, sweepRuns } from '../experiments/popupSpec.js';
 import { popupFigure, popupSummaryMarkdown } from '../report/popupFigure.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
+import { VERSION } from './version.js';
 import { describeJson } from '../core/describe.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
-import { MEMORY_LIMIT_HELP, memoryLimitFromCli } from './prune.js';
 
 interface RunFlags {
   out?: string;
@@ -47,9 +48,9 @@ export const registerRun: RegisterCommand = (program: Command, io: CliIo) => {
     )
     .argument('<spec>', 'experiment spec, e.g. experiments/fc2.json')
     .option('--out <dir>', 'run directory (required)')
-    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
-    .option('--workers <count>', 'edge-popup threads (default: 2 for networks of 200,000 weights or more); results do not depend on it')
-    .option('--json', 'print the records as a JSON array')
+    .addOption(memoryLimitOption())
+    .addOption(workersOption('2 for networks of 200,000 weights or more, else 1'))
+    .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((specFile: string, flags: RunFlags) => runCommand(specFile, flags, io));
@@ -75,8 +76,6 @@ async function runCommand(specFile: string, flags: RunFlags, io: CliIo): Promise
 async function runPopupExperiment(input: unknown, context: ExperimentContext): Promise<void> {
   const { flags, io } = context;
   const spec = resolvePopupSweepSpec(input, context.specFile);
-  // Imported when run, not at load: main.ts imports the command table, which imports this file.
-  const { VERSION } = await import('./main.js');
   const total = sweepRuns(spec).length;
   let progress = createProgress(io, 'run', false);
   const writeReports = (records: readonly PopupRunRecord[], write: (name: string, data: string) => void) => {

@@ -3,12 +3,13 @@
  * sum comes closest to the target (or uses the fewest values within the tolerance), with the exact
  * solver, the brute-force oracle or the paper's MIP (HiGHS).
  */
+import { jsonOption } from './options.js';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { subsetSumRefusal } from '../core/limits.js';
 import { solveWithMethod, SOLVE_METHODS, type SolveMethod } from '../subsetsum/solve.js';
 import { MAX_SAMPLE_COUNT, OBJECTIVES, type Objective } from '../subsetsum/types.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber, parseNumberList } from './parse.js';
 
@@ -32,7 +33,7 @@ export const registerSolve: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--tolerance <number>', 'tolerance ε > 0', '0.01')
     .option('--objective <name>', `${OBJECTIVES.join(' | ')}: least error, or fewest values within ε then least error`, 'closest')
     .option('--method <name>', `${SOLVE_METHODS.join(' | ')}: exact solver, all 2^n subsets (n ≤ 20), or HiGHS MIP (closest, 1 % gap)`, 'exact')
-    .option('--json', 'print { indices, sum, error, withinTolerance } as JSON (plus status for --method mip)')
+    .addOption(jsonOption())
     .addHelpText('after', `\nExample:\n  ${EXAMPLE} --objective sparsest --json\n`)
     .action((flags: SolveFlags) => runSolve(flags, io));
 };

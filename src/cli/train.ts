@@ -3,6 +3,7 @@
  * (wasm backend), reports per-epoch loss and accuracy, re-evaluates the result with our own forward
  * pass and saves it as safetensors with its training settings in the metadata.
  */
+import { jsonOption, memoryLimitFromCli, memoryLimitOption, seedOption } from './options.js';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { checkMemory, checkTfHeap, trainMemory, trainTfMemory, type TrainMemoryInput } from '../core/limits.js';
@@ -24,11 +25,10 @@ import {
   type LearningRateSchedule,
   type OptimizerName,
 } from '../nn/train.js';
-import type { RegisterCommand } from './commands.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
-import { MEMORY_LIMIT_HELP, memoryLimitFromCli } from './prune.js';
 
 interface TrainFlags {
   arch?: string;
@@ -101,10 +101,10 @@ export const registerTrain: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--init <scheme>', `weight initialisation: ${INIT_SCHEMES.join(', ')}`)
     .option('--preprocess <name>', 'MNIST input scaling: pixels (x/255) or standard ((x/255 − 0.1307)/0.3081)')
     .option('--train-images <count>', 'train on the first COUNT of the 60,000 training images only (quick runs)')
-    .option('--seed <seed>', 'random seed for initialisation and shuffling, integer in [0, 2^32) (required)')
+    .addOption(seedOption())
     .option('--out <file>', 'output .safetensors file (required)')
-    .option('--memory-limit <size>', MEMORY_LIMIT_HELP)
-    .option('--json', 'print a JSON summary on stdout')
+    .addOption(memoryLimitOption())
+    .addOption(jsonOption())
     .option('--no-progress', 'no progress bar or per-epoch lines on stderr')
     .addHelpText('after', `${defaultsHelp()}\n\nExample:\n  ${EXAMPLE}\n  lottery train --arch lenet5 --seed 1 --out lenet5.safetensors --json\n`)
     .action((flags: TrainFlags) => runTrainCommand(flags, io));

@@ -4,17 +4,15 @@
  * on random points of the certified input ball and at the worst input a derivative-free search finds, beside the
  * stored certificate, with both accuracies and their argmax agreement.
  */
-import { availableParallelism } from 'node:os';
+import { archOption, jsonOption, loadTarget, preprocessOption, requiredFlag, workersOption } from './options.js';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
-import { loadMnist, preprocessImages } from '../io/mnist.js';
 import { loadTicket } from '../io/ticketFile.js';
-import { createEvaluator } from '../theorem1/evaluator.js';
-import { verifyTicket, type VerifyData, type VerifyReport } from '../theorem1/verify.js';
-import type { RegisterCommand } from './commands.js';
+import { verifyTicket } from '../index.js';
+import type { VerifyReport } from '../theorem1/verify.js';
+import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
-import { loadTarget, requiredFlag } from './prune.js';
 
 interface VerifyFlags {
   ticket?: string;
@@ -41,41 +39,32 @@ export const registerVerify: RegisterCommand = (program: Command, io: CliIo) => 
     .option('--adversarial-evaluations <count>', 'budget of the derivative-free worst-input search', '4096')
     .option('--limit <count>', 'use only the first COUNT MNIST test images')
     .option('--no-mnist', 'skip the MNIST test set (accuracies are null)')
-    .option('--workers <count>', 'evaluation threads (default: all cores); results do not depend on it')
-    .option('--arch <name>', 'architecture of the target when the file does not record it')
-    .option('--preprocess <name>', 'MNIST input scaling when the file does not record it: pixels or standard')
-    .option('--json', 'print the report as JSON')
+    .addOption(workersOption('all cores, at most 8'))
+    .addOption(archOption())
+    .addOption(preprocessOption())
+    .addOption(jsonOption())
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((flags: VerifyFlags) => runVerifyCommand(flags, io));
 };
 
 async function runVerifyCommand(flags: VerifyFlags, io: CliIo): Promise<void> {
-  const started = performance.now();
   const ticketFile = requiredFlag(flags.ticket, '--ticket', EXAMPLE);
   const randomPoints = parseNumber('--random-points', flags.randomPoints, { integer: true, min: 0, max: 10_000_000 });
   const adversarialEvaluations = parseNumber('--adversarial-evaluations', flags.adversarialEvaluations, { integer: true, min: 0 });
-  const workers = flags.workers === undefined ? Math.min(availableParallelism(), 8) : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   const limit = flags.limit === undefined ? undefined : parseNumber('--limit', flags.limit, { integer: true, min: 1 });
   const ticket = loadTicket(ticketFile);
   const { network, sha256, file } = loadTarget(flags, EXAMPLE);
   if (sha256 !== ticket.meta.targetSha256) {
     throw new InputError(`--target: ${file} has SHA-256 ${sha256.slice(0, 16)}…, but ${ticketFile} was pruned for ${ticket.meta.targetSha256.slice(0, 16)}… (wrong target)`);
   }
-  const inputSize = ticket.meta.inputShape.reduce((a, b) => a * b, 1);
-  let data: VerifyData | null = null;
-  if (flags.mnist && inputSize === 784) {
-    const set = loadMnist('test');
-    const count = Math.min(set.count, limit ?? set.count);
-    data = { inputs: preprocessImages(set.images, network.preprocess ?? 'pixels', 0, count), labels: set.labels.subarray(0, count), count };
-  }
-  const evaluator = createEvaluator(network, ticket, workers);
-  let report: VerifyReport;
-  try {
-    report = await verifyTicket(network, ticket, data, evaluator, { randomPoints, adversarialEvaluations, now: () => performance.now() });
-  } finally {
-    await evaluator.close();
-  }
-  report.seconds = (performance.now() - started) / 1000;
+  const report = await verifyTicket(ticket, network, {
+    randomPoints,
+    adversarialEvaluations,
+    mnist: flags.mnist,
+    ...(workers !== undefined ? { workers } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+  });
   if (flags.json) printJson(io, { ticket: ticketFile, target: file, ...report });
   else io.stdout(humanVerifyReport(report, ticketFile, file));
 }

@@ -6,7 +6,8 @@
  */
 import { InputError } from '../core/errors.js';
 import { checkMemory, checkTfHeap, popupMemory, popupTfMemory, type MemoryLimit, type PopupMemoryInput } from '../core/limits.js';
-import { loadMnist, MNIST_PIXELS, preprocessImages, type MnistSet } from '../io/mnist.js';
+import { loadMnist } from '../io/mnist.js';
+import { MNIST_PIXELS, preprocessImages, type MnistSet } from '../nn/images.js';
 import { RunDirectory } from '../io/runDirectory.js';
 import { createLenet5 } from '../nn/architectures.js';
 import type { Conv2dLayer, Network } from '../nn/network.js';

@@ -6,7 +6,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { describeJson, quoteText } from '../core/describe.js';
-import { POPUP_WEIGHT_INITS, type PopupWeightInit } from '../popup/edgePopup.js';
+import { POPUP_WEIGHT_INITS, type PopupWeightInit } from '../popup/network.js';
 import { POPUP_ARCHS, POPUP_STRUCTURES, type PopupArch, type PopupStructure } from '../popup/structures.js';
 
 /** Where LeNet5's frozen conv layers come from: a LeNet5 trained first (as the paper), or random (Kaiming normal). */

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { InputError } from '../core/errors.js';
 import { canonicalJson } from '../io/runDirectory.js';
+import { EXPERIMENT1_VARIANTS } from '../approximate/variants.js';
 import { resolvePopupSweepSpec, sweepRuns, type PopupSweepSpec } from './popupSpec.js';
 import type { PopupStructure } from '../popup/structures.js';
 
@@ -21,14 +22,6 @@ export const REPRODUCE_RECORDS_FORMAT = 'lottery-reproduce-records/1';
 /** Token that stands for the --out folder in displayed commands and configurations. */
 export const OUT_TOKEN = '$OUT';
 
-/** Experiment 1's variants: the official code's setting, the paper's text, each with both objectives. */
-export const EXPERIMENT1_VARIANTS = [
-  { id: 'per-row-closest', coefficients: 'per-row', objective: 'closest', label: "per-row, closest (the official code's setting)" },
-  { id: 'per-weight-closest', coefficients: 'per-weight', objective: 'closest', label: "per-weight, closest (the paper's text)" },
-  { id: 'per-weight-sparsest', coefficients: 'per-weight', objective: 'sparsest', label: 'per-weight, sparsest' },
-  { id: 'per-row-sparsest', coefficients: 'per-row', objective: 'sparsest', label: 'per-row, sparsest' },
-] as const;
-export type Experiment1VariantId = (typeof EXPERIMENT1_VARIANTS)[number]['id'];
 
 export interface ScaleSettings {
   rss: { distributions: string[]; samples: string; tolerances: number[]; trials: number; targetProbability: number };

@@ -10,7 +10,8 @@ import { InputError } from '../core/errors.js';
 import { PUBLISHED_EXPERIMENT1, type ApproximateRunSummary } from './approximateRun.js';
 import { PUBLISHED_POPUP, type PopupRunRecord } from './popup.js';
 import { fitSampleCounts, resolveRssSpec, type RssFit, type RssRecord } from './rss.js';
-import { EXPERIMENT1_VARIANTS, REPRODUCE_RECORDS_FORMAT, STEP_IDS, type StepId } from './reproducePlan.js';
+import { EXPERIMENT1_VARIANTS } from '../approximate/variants.js';
+import { REPRODUCE_RECORDS_FORMAT, STEP_IDS, type StepId } from './reproducePlan.js';
 import type { PopupArch, PopupStructure } from '../popup/structures.js';
 
 export const RECORDS_FOLDER = 'records';

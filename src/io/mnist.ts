@@ -7,24 +7,10 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { InputError } from '../core/errors.js';
-import { PREPROCESS_STANDARD_MEAN, PREPROCESS_STANDARD_STD, type Preprocess } from '../nn/network.js';
+import { MNIST_CLASSES, type MnistSet } from '../nn/images.js';
 import { readIdx } from './idx.js';
 
-export interface MnistSet {
-  /** count × rows × cols bytes (0..255), one image after another, row-major. */
-  images: Uint8Array;
-  /** count labels 0..9. */
-  labels: Uint8Array;
-  count: number;
-  rows: number;
-  cols: number;
-}
-
 export type MnistSplit = 'train' | 'test';
-
-/** Pixels per MNIST image (28 × 28). */
-export const MNIST_PIXELS = 784;
-export const MNIST_CLASSES = 10;
 
 const FILES: Record<MnistSplit, { images: string; labels: string }> = {
   train: { images: 'train-images-idx3-ubyte', labels: 'train-labels-idx1-ubyte' },
@@ -87,33 +73,4 @@ export function decodeMnist(imageBytes: Uint8Array, imagePath: string, labelByte
     if (labels.data[i]! >= MNIST_CLASSES) throw new InputError(`${labelPath}: label ${i} is ${labels.data[i]}, expected 0..9`);
   }
   return { images: images.data, labels: labels.data, count, rows, cols };
-}
-
-/** The value each byte 0..255 maps to under `preprocess`, as float32 (computed in float64, rounded once). */
-export function preprocessTable(preprocess: Preprocess): Float32Array {
-  const table = new Float32Array(256);
-  for (let byte = 0; byte < 256; byte++) {
-    table[byte] = preprocess === 'standard' ? (byte / 255 - PREPROCESS_STANDARD_MEAN) / PREPROCESS_STANDARD_STD : byte / 255;
-  }
-  return table;
-}
-
-/**
- * Network inputs for images start … start+count−1 (of 784 pixels each): `pixels` gives x/255 in [0, 1],
- * `standard` gives (x/255 − 0.1307)/0.3081. Returns count × 784 float32 values.
- */
-export function preprocessImages(images: Uint8Array, preprocess: Preprocess, start = 0, count?: number): Float32Array {
-  if (preprocess !== 'pixels' && preprocess !== 'standard') {
-    throw new InputError(`preprocess: expected pixels or standard, got '${String(preprocess)}'`);
-  }
-  const total = Math.floor(images.length / MNIST_PIXELS);
-  const n = count ?? total - start;
-  if (!Number.isInteger(start) || !Number.isInteger(n) || start < 0 || n < 0 || start + n > total) {
-    throw new RangeError(`preprocessImages: images ${start}..${start + n - 1} out of range for ${total} images`);
-  }
-  const table = preprocessTable(preprocess);
-  const out = new Float32Array(n * MNIST_PIXELS);
-  const offset = start * MNIST_PIXELS;
-  for (let i = 0; i < out.length; i++) out[i] = table[images[offset + i]!]!;
-  return out;
 }

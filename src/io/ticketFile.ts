@@ -8,15 +8,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { distributionProblem } from '../core/random.js';
-import {
-  TICKET_CONSTRUCTION,
-  TICKET_FORMAT,
-  TICKET_FORMAT_VERSION,
-  TICKET_GENERATOR,
-  type Ticket,
-  type TicketMeta,
-  type TicketStageMasks,
-} from '../theorem1/ticket.js';
+import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, type Ticket, type TicketMeta, type TicketStageMasks } from '../theorem1/ticket.js';
 import { writeChunksAtomic } from './atomicFile.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { describeJson, quoteText } from '../core/describe.js';

@@ -7,7 +7,7 @@
  * evaluation, and the cores are shared).
  */
 import { InputError } from '../core/errors.js';
-import { MNIST_CLASSES, MNIST_PIXELS, preprocessImages, type MnistSet } from '../io/mnist.js';
+import { MNIST_CLASSES, MNIST_PIXELS, preprocessImages, type MnistSet } from './images.js';
 import { compileNetwork } from './forward.js';
 import { parameterCount, type Network, type Preprocess } from './network.js';
 

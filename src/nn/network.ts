@@ -57,6 +57,8 @@ export interface Network {
   preprocess?: Preprocess;
   /** Architecture name when known: "fc2", "fc4", "lenet5", "mlp:784-300-100-10". */
   arch?: string;
+  /** The file the network was read from and the SHA-256 of its bytes (tickets record it; verify checks it). */
+  source?: { file: string; sha256: string };
 }
 
 export function isParameterised(layer: Layer): layer is DenseLayer | Conv2dLayer {

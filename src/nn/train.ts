@@ -7,7 +7,7 @@
  */
 import { InputError, RunError } from '../core/errors.js';
 import { RandomStream, namedStream } from '../core/random.js';
-import { preprocessTable } from '../io/mnist.js';
+import { preprocessTable } from './images.js';
 import { networkShapes } from './forward.js';
 import { isParameterised, type Network, type Preprocess } from './network.js';
 import type { Tf } from './tf/backend.js';

@@ -19,21 +19,10 @@
  * by the caller on the layered network (PopupModel.predictWithMasks), not by these rearranged products.
  */
 import * as tf from '@tensorflow/tfjs';
-import { Worker } from 'node:worker_threads';
-import { availableParallelism } from 'node:os';
 import { InputError, RunError } from '../core/errors.js';
-import {
-  ScoreSelector,
-  checkPopupNetwork,
-  fillMask,
-  keptCount,
-  tensorValues,
-  type PopupDenseLayer,
-  type PopupNetwork,
-  type PopupOptimizerOptions,
-  type PopupSpreadLayer,
-  type ScoreThreshold,
-} from './edgePopup.js';
+import { platform, type WorkerHandle } from '../core/platform.js';
+import { ScoreSelector, fillMask, keptCount, tensorValues, type ScoreThreshold } from './masks.js';
+import { checkPopupNetwork, type PopupDenseLayer, type PopupNetwork, type PopupOptimizerOptions, type PopupSpreadLayer } from './network.js';
 
 import { SHARDS, SHARD_CANDIDATES, rebuildShard, rebuildWithTies, updateShard, type PassLayer } from './passes.js';
 import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from './passProtocol.js';
@@ -94,7 +83,7 @@ function allocator(shared: boolean) {
  * 0, T, 2T…; worker i shards i, i + T…) synchronised through Atomics on a shared control block.
  */
 class PassRunner {
-  private readonly workers: Worker[] = [];
+  private readonly workers: WorkerHandle[] = [];
   private readonly control = new Int32Array(new SharedArrayBuffer(4 * CONTROL.size));
   private readonly params = new Float64Array(new SharedArrayBuffer(8 * PARAMS.size));
 
@@ -104,10 +93,10 @@ class PassRunner {
   ) {
     for (let thread = 1; thread < threads; thread++) {
       const data: PassWorkerData = { control: this.control.buffer as SharedArrayBuffer, params: this.params.buffer as SharedArrayBuffer, layers, thread, threads };
-      const worker = new Worker(new URL('./passWorker.js', import.meta.url), { workerData: data });
+      const worker = platform().startWorker('popup-pass', data);
       worker.unref();
       // Handled here so that a worker's failure is the trainer's RunError (see run), not a crash of the process.
-      worker.on('error', (error: Error) => process.stderr.write(`edge-popup pass worker ${thread}: ${error.message}\n`));
+      worker.on('error', (error: Error) => platform().warn(`edge-popup pass worker ${thread}: ${error.message}`));
       this.workers.push(worker);
     }
   }
@@ -142,11 +131,11 @@ class PassRunner {
   /** Waits (once) until every worker has loaded tfjs: a worker that cannot start is an error here, not a hang. */
   private awaitWorkers(): void {
     const ctrl = this.control;
-    const deadline = Date.now() + 60_000;
+    const deadline = platform().now() + 60_000;
     for (let ready = Atomics.load(ctrl, CONTROL.ready); ready < this.workers.length; ready = Atomics.load(ctrl, CONTROL.ready)) {
-      const left = deadline - Date.now();
+      const left = deadline - platform().now();
       if (left <= 0 || Atomics.wait(ctrl, CONTROL.ready, ready, left) === 'timed-out') {
-        throw new RunError(`edge-popup: ${this.workers.length - Atomics.load(ctrl, CONTROL.ready)} pass worker(s) did not start within 60 s (src/popup/passWorker.js missing or failing?); --workers 1 avoids them`);
+        throw new RunError(`edge-popup: ${this.workers.length - Atomics.load(ctrl, CONTROL.ready)} pass worker(s) did not start within 60 s (src/node/passWorker.js missing or failing?); --workers 1 avoids them`);
       }
     }
     this.started = true;
@@ -224,7 +213,7 @@ export function fastTrainable(network: PopupNetwork): boolean {
 export function defaultPopupThreads(network: PopupNetwork): number {
   let weights = 0;
   for (const layer of network.layers) if (layer.kind !== 'relu') weights += layer.weight.length;
-  return weights < 200_000 ? 1 : Math.max(1, Math.min(2, availableParallelism()));
+  return weights < 200_000 ? 1 : Math.max(1, Math.min(2, platform().parallelism()));
 }
 
 /**

@@ -5,7 +5,7 @@
  * bit-identical for any number of threads. tfjs (src/nn/tf/backend.ts initTf) must be initialised.
  */
 import * as tf from '@tensorflow/tfjs';
-import { tensorValues } from './edgePopup.js';
+import { tensorValues } from './masks.js';
 import { shardRows, type PassLayer } from './passes.js';
 
 /** zᵀ rows of the shard ([out, n] layout) from V and Aᵀ [k, n]. */

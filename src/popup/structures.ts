@@ -11,7 +11,7 @@ import { RandomStream, UNIT_UNIFORM, namedStream } from '../core/random.js';
 import { createNetwork } from '../nn/architectures.js';
 import type { Network } from '../nn/network.js';
 import { initializeNetwork } from '../nn/train.js';
-import { initScores, initWeights, type PopupDenseLayer, type PopupLayer, type PopupNetwork, type PopupSpreadLayer, type PopupWeightInit } from './edgePopup.js';
+import { initScores, initWeights, type PopupDenseLayer, type PopupLayer, type PopupNetwork, type PopupSpreadLayer, type PopupWeightInit } from './network.js';
 import { blockWeights, layerStream, randomWeight, secondLayerIndex, type StageGeometry } from '../theorem1/theorem1.js';
 
 export type PopupArch = 'fc2' | 'fc4' | 'lenet5';

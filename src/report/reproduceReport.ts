@@ -16,7 +16,7 @@ import type {
   StepHeaderRecord,
   TicketRecord,
 } from '../experiments/reproduceRecords.js';
-import { EXPERIMENT1_VARIANTS } from '../experiments/reproducePlan.js';
+import { EXPERIMENT1_VARIANTS } from '../approximate/variants.js';
 import {
   escapeHtml as esc,
   formatFactor,

@@ -3,9 +3,8 @@
  * pool of worker threads sharing the batch through SharedArrayBuffers. Each instance is solved on its
  * own by the same code, so the output is bit-identical whatever the worker count or chunking.
  */
-import { availableParallelism } from 'node:os';
-import { Worker } from 'node:worker_threads';
 import { InputError, RunError } from '../core/errors.js';
+import { platform, type WorkerHandle } from '../core/platform.js';
 import { closestKernel } from './closest.js';
 import { sparsestKernel } from './sparsest.js';
 import { MAX_SAMPLE_COUNT, type BatchOptions, type Objective, type SubsetSumBatch, type SubsetSumBatchResult } from './types.js';
@@ -113,17 +112,13 @@ export type WorkerReply =
   | { job: number; kind: 'idle' }
   | { job: number; kind: 'error'; message: string };
 
-let pool: Worker[] = [];
+let pool: WorkerHandle[] = [];
 let jobCounter = 0;
 let queue: Promise<unknown> = Promise.resolve();
 
-function workerUrl(): URL {
-  return new URL('./batchWorker.js', import.meta.url);
-}
-
-function poolOf(size: number): Worker[] {
+function poolOf(size: number): WorkerHandle[] {
   while (pool.length < size) {
-    const worker = new Worker(workerUrl());
+    const worker = platform().startWorker('subsetsum-batch');
     worker.unref();
     pool.push(worker);
   }
@@ -154,7 +149,7 @@ function checkWorkers(workers: number): void {
  */
 export function solveBatch(batch: SubsetSumBatch, options: BatchOptions = {}): Promise<SubsetSumBatchResult> {
   validateBatch(batch);
-  const workers = options.workers ?? availableParallelism();
+  const workers = options.workers ?? platform().parallelism();
   checkWorkers(workers);
   const run = queue.then(() => runBatch(batch, workers, options.onProgress));
   queue = run.catch(() => undefined);

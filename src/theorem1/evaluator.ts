@@ -4,7 +4,7 @@
  * sample is computed by the same code in the same order whatever the split, so results are identical for any
  * worker count.
  */
-import { Worker } from 'node:worker_threads';
+import { platform, type WorkerHandle } from '../core/platform.js';
 import type { Network } from '../nn/network.js';
 import { prepareTargetForward } from './targetForward.js';
 import { materializeTicket, ticketForward, type MaterializedTicket, type Ticket } from './ticket.js';
@@ -62,14 +62,14 @@ export function createEvaluator(network: Network, ticket: Ticket, workers: numbe
       close: async () => undefined,
     };
   }
-  const pool: Worker[] = [];
+  const pool: WorkerHandle[] = [];
   for (let w = 0; w < workers; w++) {
-    const worker = new Worker(new URL('./evaluateWorker.js', import.meta.url), { workerData: { network, ticket: materialized, outputSize } });
+    const worker = platform().startWorker('theorem1-evaluate', { network, ticket: materialized, outputSize });
     worker.unref();
     pool.push(worker);
   }
   let jobs = 0;
-  const run = (worker: Worker, inputs: Float64Array, count: number): Promise<Evaluation> =>
+  const run = (worker: WorkerHandle, inputs: Float64Array, count: number): Promise<Evaluation> =>
     new Promise((resolve, reject) => {
       const id = ++jobs;
       const onMessage = (message: { id: number; target?: Float64Array; ticket?: Float64Array; error?: string }): void => {

@@ -31,16 +31,7 @@ import {
   type PlannedStage,
   type Theorem1Plan,
 } from './theorem1.js';
-import {
-  TICKET_CONSTRUCTION,
-  TICKET_FORMAT,
-  TICKET_FORMAT_VERSION,
-  TICKET_GENERATOR,
-  keptWeightsSha256,
-  materializeTicket,
-  type Ticket,
-  type TicketStageMasks,
-} from './ticket.js';
+import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, keptWeightsSha256, materializeTicket, type Ticket, type TicketStageMasks } from './ticket.js';
 
 export type BatchSolver = (batch: SubsetSumBatch, onProgress?: (done: number, total: number) => void) => Promise<SubsetSumBatchResult>;
 
@@ -83,7 +74,7 @@ export interface StagePruneReport {
   truncatedUnits: number;
 }
 
-export interface PruneResult {
+export interface PruneOutcome {
   ticket: Ticket;
   plan: Theorem1Plan;
   stages: StagePruneReport[];
@@ -92,13 +83,13 @@ export interface PruneResult {
 
 function checkPruneOptions(options: PruneOptions): void {
   // ε is in the normalised domain, where ‖f(x)‖ ≤ 1 on the ball: ε ≥ 1 is met by the empty ticket.
-  if (!(options.tolerance > 0 && options.tolerance < 1)) throw new InputError(`--tolerance: must be a number in (0, 1) (ε in the normalised domain), got ${options.tolerance}`);
-  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`--seed: expected an integer in [0, 2^32), got ${options.seed}`);
+  if (!(options.tolerance > 0 && options.tolerance < 1)) throw new InputError(`tolerance: must be a number in (0, 1) (ε in the normalised domain), got ${options.tolerance}`);
+  if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`seed: expected an integer in [0, 2^32), got ${options.seed}`);
   const d = options.failureProbability;
-  if (d !== undefined && !(d > 0 && d < 1)) throw new InputError(`--failure-probability: must be in (0, 1), got ${d}`);
+  if (d !== undefined && !(d > 0 && d < 1)) throw new InputError(`failureProbability: must be in (0, 1), got ${d}`);
   if (options.distribution) {
     const problem = distributionProblem(options.distribution);
-    if (problem) throw new InputError(`--distribution: ${problem}`);
+    if (problem) throw new InputError(`distribution: ${problem}`);
   }
 }
 
@@ -114,7 +105,7 @@ export function planPrune(network: Network, options: PruneOptions, source = 'tar
     for (const s of plan.stages) instances += s.outUnits * s.inUnits * s.kernelSize * s.kernelSize * (s.twoBranch ? 2 : 1);
     formula = theorem1SampleCount({ instances, entryTolerance: Math.min(...tolerances), failureProbability: options.failureProbability });
     if (formula.sampleCount > MAX_SAMPLE_COUNT) {
-      throw new InputError(`--failure-probability: Theorem 1's ${formula.formula} exceeds the exact solver's ${MAX_SAMPLE_COUNT} values per instance; pass --samples n (see lottery bound --search for the smallest n that works)`);
+      throw new InputError(`failureProbability: Theorem 1's ${formula.formula} exceeds the exact solver's ${MAX_SAMPLE_COUNT} values per instance; pass --samples n (see lottery bound --search for the smallest n that works)`);
     }
     for (const s of plan.stages) s.sampleCount = formula.sampleCount;
   } else if (options.sampleCounts === undefined) {
@@ -124,7 +115,7 @@ export function planPrune(network: Network, options: PruneOptions, source = 'tar
 }
 
 /** Runs the whole construction; deterministic for given (target, options) whatever the solver's worker count. */
-export async function pruneTheorem1(network: Network, options: PruneOptions, solve: BatchSolver): Promise<PruneResult> {
+export async function pruneWithSolver(network: Network, options: PruneOptions, solve: BatchSolver): Promise<PruneOutcome> {
   const { plan, tolerances, formula } = planPrune(network, options);
   const distribution = options.distribution ?? UNIT_UNIFORM;
   const objective = options.objective ?? 'sparsest';

@@ -7,8 +7,23 @@
  * zeros, so every sample's result is bit-identical to the plain sequential sum, whatever the batch.
  */
 import type { DenseLayer } from '../nn/network.js';
-import { F64, I32, V128, WasmHeap, assembleModule, forLoop, instantiate, op, seq, type Code } from '../nn/wasmAssembler.js';
-import type { MaterializedStage } from './ticket.js';
+import { I32, V128, WasmHeap, assembleModule, forLoop, instantiate, op, seq, type Code } from '../nn/wasmAssembler.js';
+
+/** One stage of a ticket with its kept weights regenerated: the layout the sparse kernels read (ticket.ts builds it). */
+export interface MaterializedStage {
+  geometry: StageGeometry;
+  /** Global index r of every kept unit (ascending). */
+  units: Int32Array;
+  /** Input unit/channel j that kept unit q reads. */
+  unitInput: Int32Array;
+  unitWeight: Float32Array;
+  edgeOffsets: Int32Array;
+  /** Local kept-unit index of every edge. */
+  edgeUnit: Int32Array;
+  edgeTap: Int32Array;
+  edgeWeight: Float32Array;
+}
+import type { StageGeometry } from './theorem1.js';
 
 /**
  * Samples per block: a unit's BLOCK samples sit in BLOCK / 2 f64x2 registers while its edges are applied (16

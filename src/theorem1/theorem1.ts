@@ -186,15 +186,15 @@ export function planTheorem1(network: Network, options: Theorem1PlanOptions, sou
   const given = Array.isArray(options.sampleCounts) ? options.sampleCounts : [options.sampleCounts];
   const sampleCounts = given.length === 1 ? parameterised.map(() => given[0]!) : given;
   if (sampleCounts.length !== parameterised.length) {
-    throw new InputError(`--samples: expected 1 or ${parameterised.length} values (one per parameterised layer), got ${sampleCounts.length}`);
+    throw new InputError(`samples: expected 1 or ${parameterised.length} values (one per parameterised layer), got ${sampleCounts.length}`);
   }
   for (const n of sampleCounts) {
-    if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`--samples: n must be an integer in [1, 64], got ${n}`);
+    if (!Number.isInteger(n) || n < 1 || n > 64) throw new InputError(`samples: n must be an integer in [1, 64], got ${n}`);
   }
   const inputDomain = options.inputDomain ?? defaultInputDomain(network);
   const radius = options.inputRadius ?? defaultInputRadius(network);
-  if (radius === null) throw new InputError(`--input-radius: required for a target whose input is not an MNIST image (input shape [${network.inputShape}])`);
-  if (!(radius > 0) || !Number.isFinite(radius)) throw new InputError(`--input-radius: must be a finite number > 0, got ${radius}`);
+  if (radius === null) throw new InputError(`inputRadius: required for a target whose input is not an MNIST image (input shape [${network.inputShape}])`);
+  if (!(radius > 0) || !Number.isFinite(radius)) throw new InputError(`inputRadius: must be a finite number > 0, got ${radius}`);
   const constant = parameterised.some((l) => (l as { bias: Float32Array | null }).bias !== null);
 
   // Walk the layers: shapes are real shapes; a carried constant is one extra channel (image) or trailing

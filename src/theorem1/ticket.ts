@@ -5,8 +5,8 @@
  * edges, not with the random network. `ticketForward` runs the pruned random network layer by layer through all
  * 2l layers (sparse, float64 activations, float32 weights; dense stages in sparseForward.ts's kernels).
  */
-import { createHash } from 'node:crypto';
 import type { Distribution } from '../core/random.js';
+import { Sha256 } from '../core/sha256.js';
 import type { Objective } from '../subsetsum/types.js';
 import {
   blockWeightsFor,
@@ -18,7 +18,7 @@ import {
   secondLayerIndex,
 } from './theorem1.js';
 import type { Certificate } from './certificate.js';
-import { denseStageForward } from './sparseForward.js';
+import { denseStageForward, type MaterializedStage } from './sparseForward.js';
 import { addConvTap } from './convTap.js';
 
 export const TICKET_FORMAT = 'lottery-ticket';
@@ -75,21 +75,7 @@ export interface Ticket {
   masks: TicketStageMasks[];
 }
 
-/** One stage with its kept weights regenerated, units renumbered 0..L-1 for the forward pass. */
-export interface MaterializedStage {
-  geometry: StageGeometry;
-  /** Global index r of every kept unit (ascending). */
-  units: Int32Array;
-  /** Input unit/channel j that kept unit q reads. */
-  unitInput: Int32Array;
-  unitWeight: Float32Array;
-  edgeOffsets: Int32Array;
-  /** Local kept-unit index of every edge. */
-  edgeUnit: Int32Array;
-  edgeTap: Int32Array;
-  edgeWeight: Float32Array;
-}
-
+/** A ticket with its kept weights regenerated (stages: units renumbered 0..L-1 for the forward pass). */
 export interface MaterializedTicket {
   meta: TicketMeta;
   stages: MaterializedStage[];
@@ -131,12 +117,12 @@ export function materializeTicket(ticket: Ticket): MaterializedTicket {
 
 /** SHA-256 of the kept weights in canonical order (see TicketMeta.keptWeightsSha256). */
 export function keptWeightsSha256(stages: readonly MaterializedStage[]): string {
-  const hash = createHash('sha256');
+  const hash = new Sha256();
   for (const stage of stages) {
     hash.update(littleEndianFloat32(stage.unitWeight));
     hash.update(littleEndianFloat32(stage.edgeWeight));
   }
-  return hash.digest('hex');
+  return hash.digestHex();
 }
 
 function littleEndianFloat32(data: Float32Array): Uint8Array {

@@ -1,15 +1,17 @@
 // Experiment 2 end to end on small data: spec validation, a two-epoch edge-popup run on a training subset that
 // learns, a resumable sweep with its records, figure and summary, and the published table.
+import { main } from '../../src/cli/main.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { PUBLISHED_POPUP, RECORDS_FILE, comparisonRows, parsePopupRecords, preparePopupData, publishedAccuracy, runPopup, runPopupSweep } from '../../src/experiments/popup.js';
 import { complementFraction, resolvePopupRunSpec, resolvePopupSweepSpec, sweepRuns, PAPER_PRUNE_FRACTIONS } from '../../src/experiments/popupSpec.js';
 import { InputError } from '../../src/core/errors.js';
-import { keptCount } from '../../src/popup/edgePopup.js';
+import { keptCount } from '../../src/popup/masks.js';
 import { popupFigure, popupSummaryMarkdown } from '../../src/report/popupFigure.js';
 import { Command } from 'commander';
 import type { CliIo } from '../../src/cli/io.js';
@@ -141,8 +143,8 @@ async function runCli(args: string[]): Promise<{ stdout: string; stderr: string;
   let stderr = '';
   const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
   const program = new Command().exitOverride().configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
-  registerPopup(program, io);
-  registerRun(program, io);
+  registerPopup(program, io, main);
+  registerRun(program, io, main);
   for (const command of program.commands) command.exitOverride();
   let error: unknown = null;
   try {

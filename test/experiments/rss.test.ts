@@ -1,5 +1,6 @@
 // The random-subset-sum experiment: agreement with the independently measured table in the digest,
 // regeneration of single trials, statistics helpers, the fit, spec validation, and the `rss` CLI verb.
+import { main } from '../../src/cli/main.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, readdirSync, rmSync } from 'node:fs';
@@ -160,7 +161,7 @@ function runCli(args: string[]): { stdout: string; stderr: string; error: unknow
   let stderr = '';
   const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t), interactive: false };
   const program = new Command().exitOverride().configureOutput({ writeOut: (s) => void (stdout += s), writeErr: (s) => void (stderr += s) });
-  registerRss(program, io);
+  registerRss(program, io, main);
   for (const command of program.commands) command.exitOverride();
   let error: unknown = null;
   try {

@@ -5,6 +5,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { cli } from '../helpers/cli.js';
 import { saveTinyTarget } from '../helpers/tinyTarget.js';

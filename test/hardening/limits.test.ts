@@ -17,6 +17,7 @@ import {
   resolveMemoryLimit,
   trainTfMemory,
 } from '../../src/core/limits.js';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { InputError } from '../../src/core/errors.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { cli } from '../helpers/cli.js';

@@ -5,7 +5,8 @@ import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
-import { decodeMnist, defaultMnistDir, loadMnist, preprocessImages, preprocessTable } from '../../src/io/mnist.js';
+import { decodeMnist, defaultMnistDir, loadMnist } from '../../src/io/mnist.js';
+import { preprocessImages, preprocessTable } from '../../src/nn/images.js';
 
 const work = mkdtempSync(join(tmpdir(), 'lottery-mnist-test-'));
 test.after(() => rmSync(work, { recursive: true, force: true }));

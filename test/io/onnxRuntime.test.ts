@@ -8,7 +8,8 @@ import { RandomStream, namedStream } from '../../src/core/random.js';
 import { createNetwork } from '../../src/nn/architectures.js';
 import { forward } from '../../src/nn/forward.js';
 import { isParameterised, type Network } from '../../src/nn/network.js';
-import { loadMnist, preprocessImages, MNIST_CLASSES } from '../../src/io/mnist.js';
+import { loadMnist } from '../../src/io/mnist.js';
+import { preprocessImages, MNIST_CLASSES } from '../../src/nn/images.js';
 import { networkFromOnnxBytes, onnxBytesFromNetwork } from '../../src/io/onnx.js';
 
 /** Weights and biases U[-1/√fan_in, 1/√fan_in) (PyTorch's default init range), one named stream per tensor. */

@@ -6,12 +6,13 @@ import { createHash } from 'node:crypto';
 import { mkdtempSync, readFileSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { InputError } from '../../src/core/errors.js';
 import { decodeSafetensors, encodeSafetensorsBytes } from '../../src/io/safetensors.js';
 import { decodeTicket, encodeTicket, loadTicket, saveTicket } from '../../src/io/ticketFile.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { createEvaluator } from '../../src/theorem1/evaluator.js';
-import { pruneTheorem1 } from '../../src/theorem1/prune.js';
+import { pruneWithSolver } from '../../src/theorem1/prune.js';
 import { verifyTicket, checkRegeneration } from '../../src/theorem1/verify.js';
 import { syncSolver, tinyConvNet, tinyMlp } from '../theorem1/fixtures.js';
 
@@ -23,7 +24,7 @@ after(async () => {
 
 async function smallTicket() {
   const network = tinyMlp(6);
-  const { ticket } = await pruneTheorem1(network, { tolerance: 0.2, seed: 9, targetSha256: 'ab'.repeat(32), sampleCounts: 12, inputRadius: 2, inputDomain: 'any' }, syncSolver);
+  const { ticket } = await pruneWithSolver(network, { tolerance: 0.2, seed: 9, targetSha256: 'ab'.repeat(32), sampleCounts: 12, inputRadius: 2, inputDomain: 'any' }, syncSolver);
   return { network, ticket };
 }
 
@@ -44,7 +45,7 @@ test('a ticket survives a save/load round trip unchanged', async () => {
 
 test('a ticket is verified after regenerating its network from the file alone', async () => {
   for (const [network, domain] of [[tinyMlp(6), 'any'], [tinyConvNet(3), 'nonnegative']] as const) {
-    const { ticket } = await pruneTheorem1(network, { tolerance: 0.2, seed: 9, targetSha256: 'cd'.repeat(32), sampleCounts: 14, inputRadius: 2, inputDomain: domain, objective: 'closest' }, syncSolver);
+    const { ticket } = await pruneWithSolver(network, { tolerance: 0.2, seed: 9, targetSha256: 'cd'.repeat(32), sampleCounts: 14, inputRadius: 2, inputDomain: domain, objective: 'closest' }, syncSolver);
     const path = join(folder, 'b.ticket.safetensors');
     saveTicket(path, ticket);
     const loaded = loadTicket(path); // nothing but the file: masks + seed + geometry

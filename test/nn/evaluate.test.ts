@@ -3,7 +3,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { InputError } from '../../src/core/errors.js';
-import type { MnistSet } from '../../src/io/mnist.js';
+import type { MnistSet } from '../../src/nn/images.js';
 import { createNetwork, denseLayer } from '../../src/nn/architectures.js';
 import { evaluate, evaluateLogits } from '../../src/nn/evaluate.js';
 import type { Network } from '../../src/nn/network.js';

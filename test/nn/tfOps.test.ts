@@ -5,6 +5,7 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { assertClose } from '../helpers/close.js';
 import type * as tfType from '@tensorflow/tfjs';
 import { RandomStream, namedStream } from '../../src/core/random.js';

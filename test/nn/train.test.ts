@@ -4,8 +4,10 @@
  */
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { InputError } from '../../src/core/errors.js';
-import { loadMnist, type MnistSet } from '../../src/io/mnist.js';
+import { loadMnist } from '../../src/io/mnist.js';
+import { type MnistSet } from '../../src/nn/images.js';
 import { createNetwork } from '../../src/nn/architectures.js';
 import { evaluate } from '../../src/nn/evaluate.js';
 import type { DenseLayer, Network } from '../../src/nn/network.js';

@@ -3,26 +3,15 @@
 // gradients, and the weight/score initialisations. Runs on the wasm backend.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { assertClose } from '../helpers/close.js';
 import fc from 'fast-check';
 import type * as tfType from '@tensorflow/tfjs';
 import { RandomStream, namedStream } from '../../src/core/random.js';
 import { initTf, type Tf } from '../../src/nn/tf/backend.js';
-import {
-  ScoreSelector,
-  float32Below,
-  initScores,
-  initWeights,
-  keptCount,
-  maskTensor,
-  maskedWeight,
-  signOf,
-  smallBatchMatMul,
-  tensorValues,
-  topKMask,
-  topKMaskReference,
-  trainPopup,
-} from '../../src/popup/edgePopup.js';
+import { ScoreSelector, float32Below, keptCount, maskTensor, maskedWeight, signOf, smallBatchMatMul, tensorValues, topKMask, topKMaskReference } from '../../src/popup/masks.js';
+import { initScores, initWeights } from '../../src/popup/network.js';
+import { trainPopup } from '../../src/popup/edgePopup.js';
 
 let tf: Tf;
 before(async () => {

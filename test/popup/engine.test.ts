@@ -3,10 +3,13 @@
 // with momentum and weight decay, the masks (exact top-k counts), and the layered predictions of trainPopup.
 import { before, test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { assertClose } from '../helpers/close.js';
 import { RandomStream, namedStream } from '../../src/core/random.js';
 import { initTf, type Tf } from '../../src/nn/tf/backend.js';
-import { PopupModel, keptCount, topKMask, trainPopup, type PopupLayer, type PopupNetwork } from '../../src/popup/edgePopup.js';
+import { PopupModel, trainPopup } from '../../src/popup/edgePopup.js';
+import { keptCount, topKMask } from '../../src/popup/masks.js';
+import { type PopupLayer, type PopupNetwork } from '../../src/popup/network.js';
 import { PopupTrainer, fastTrainable } from '../../src/popup/engine.js';
 import { buildPopupNetwork } from '../../src/popup/structures.js';
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { UNIT_UNIFORM } from '../../src/core/random.js';
-import { checkPopupNetwork, maskedLayers, type PopupDenseLayer, type PopupSpreadLayer } from '../../src/popup/edgePopup.js';
+import { checkPopupNetwork, maskedLayers, type PopupDenseLayer, type PopupSpreadLayer } from '../../src/popup/network.js';
 import {
   buildPopupNetwork,
   denseBaselineNetwork,

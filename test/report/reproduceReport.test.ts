@@ -20,7 +20,7 @@ import {
   type ReproduceRecordSet,
   type StepHeaderRecord,
 } from '../../src/experiments/reproduceRecords.js';
-import { EXPERIMENT1_VARIANTS } from '../../src/experiments/reproducePlan.js';
+import { EXPERIMENT1_VARIANTS } from '../../src/approximate/variants.js';
 import { runRss } from '../../src/experiments/rss.js';
 import type { PopupRunRecord } from '../../src/experiments/popup.js';
 import {

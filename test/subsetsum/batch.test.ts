@@ -2,6 +2,7 @@
 // progress up to the total, shared or plain input arrays, ranges, empty batches.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { closeSolverPool, solveBatch, solveBatchSync } from '../../src/subsetsum/batch.js';
 import { closest } from '../../src/subsetsum/closest.js';
 import { sparsest } from '../../src/subsetsum/sparsest.js';

@@ -1,6 +1,7 @@
 // Bad input is refused by every entry point with an InputError naming the field and the value.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { InputError } from '../../src/core/errors.js';
 import { closest } from '../../src/subsetsum/closest.js';
 import { sparsest } from '../../src/subsetsum/sparsest.js';

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { onnxBytesFromNetwork } from '../../src/io/onnx.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
-import { pruneTheorem1 } from '../../src/theorem1/prune.js';
+import { pruneWithSolver } from '../../src/theorem1/prune.js';
 import { materializeTicket, ticketForward } from '../../src/theorem1/ticket.js';
 import { ticketToNetwork } from '../../src/theorem1/toNetwork.js';
 import { ballInputs, syncSolver, tinyConvNet, tinyMlp } from './fixtures.js';
@@ -16,7 +16,7 @@ after(() => closeSolverPool());
 for (const [name, make, domain] of [['MLP', () => tinyMlp(2), 'any'], ['conv net', () => tinyConvNet(4), 'nonnegative']] as const) {
   test(`ONNX export of a ${name} ticket runs in onnxruntime and matches our sparse forward pass`, async () => {
     const network = make();
-    const { ticket } = await pruneTheorem1(network, { tolerance: 0.2, seed: 5, targetSha256: 't', sampleCounts: 10, inputRadius: 2, inputDomain: domain }, syncSolver);
+    const { ticket } = await pruneWithSolver(network, { tolerance: 0.2, seed: 5, targetSha256: 't', sampleCounts: 10, inputRadius: 2, inputDomain: domain }, syncSolver);
     const m = materializeTicket(ticket);
     const exported = ticketToNetwork(m, { form: 'real' });
     const count = 20;

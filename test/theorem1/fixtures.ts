@@ -1,5 +1,6 @@
 // Tiny targets built in code for the Theorem 1 tests (no files, no training): a 4-6-3 MLP with biases and a
 // small conv net with biases (conv → relu → maxpool → conv → relu → flatten → dense), weights from a stream.
+import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { RandomStream } from '../../src/core/random.js';
 import { conv2dLayer, denseLayer } from '../../src/nn/architectures.js';
 import type { Network } from '../../src/nn/network.js';

@@ -8,7 +8,7 @@ import { RandomStream } from '../../src/core/random.js';
 import { denseLayer } from '../../src/nn/architectures.js';
 import { denseStageForward, prepareDenseLayer } from '../../src/theorem1/sparseForward.js';
 import type { StageGeometry } from '../../src/theorem1/theorem1.js';
-import type { MaterializedStage } from '../../src/theorem1/ticket.js';
+import type { MaterializedStage } from '../../src/theorem1/sparseForward.js';
 
 /** Feature-major inputs: zeros, negatives, a few NaN, the rest uniform in [−2, 2]. */
 function featureMajor(s: RandomStream, features: number, batch: number, zeroFraction: number, withNaN: boolean): Float64Array {

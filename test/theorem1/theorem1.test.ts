@@ -11,7 +11,7 @@ import type { Layer, Network } from '../../src/nn/network.js';
 import { referenceForward } from '../../src/nn/referenceForward.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { encodeTicket } from '../../src/io/ticketFile.js';
-import { pruneTheorem1, type PruneOptions } from '../../src/theorem1/prune.js';
+import { pruneWithSolver, type PruneOptions } from '../../src/theorem1/prune.js';
 import { spectralNormLowerBound, unrollConv } from '../../src/theorem1/spectral.js';
 import { targetForward } from '../../src/theorem1/targetForward.js';
 import { firstLayerIndex, layerStream, planTheorem1, randomWeight, secondLayerIndex } from '../../src/theorem1/theorem1.js';
@@ -83,7 +83,7 @@ for (const [name, make, domain] of [
 ] as const) {
   test(`${name}: sparse forward pass = full dense masked random network (slow path)`, async () => {
     const network = make();
-    const { ticket } = await pruneTheorem1(network, base({ sampleCounts: 6, inputRadius: 2, inputDomain: domain, objective: 'sparsest' }), syncSolver);
+    const { ticket } = await pruneWithSolver(network, base({ sampleCounts: 6, inputRadius: 2, inputDomain: domain, objective: 'sparsest' }), syncSolver);
     const count = 16;
     const size = network.inputShape.reduce((a, b) => a * b, 1);
     const x = ballInputs(7, count, size, 2, domain === 'nonnegative');
@@ -97,7 +97,7 @@ for (const [name, make, domain] of [
     const network = make();
     const tolerance = 0.1;
     const radius = 3;
-    const { ticket, stages } = await pruneTheorem1(network, base({ tolerance, sampleCounts: 18, inputRadius: radius, inputDomain: domain }), syncSolver);
+    const { ticket, stages } = await pruneWithSolver(network, base({ tolerance, sampleCounts: 18, inputRadius: radius, inputDomain: domain }), syncSolver);
     const outside = stages.reduce((s, r) => s + r.outsideTolerance, 0);
     assert.equal(outside, 0, 'n = 18 with the closest objective solves every instance');
     const cert = ticket.meta.certificate;
@@ -122,7 +122,7 @@ test('targetForward (feature-major float64) agrees with referenceForward', () =>
 
 test('conv construction against an explicit dense unrolling: stage output = unroll(Ŵ)·x, ‖unroll(Ŵ − Ã)‖ ≤ certified e_i', async () => {
   const network = tinyConvNet(5);
-  const result = await pruneTheorem1(network, base({ sampleCounts: 8, inputRadius: 2, inputDomain: 'nonnegative', objective: 'sparsest' }), syncSolver);
+  const result = await pruneWithSolver(network, base({ sampleCounts: 8, inputRadius: 2, inputDomain: 'nonnegative', objective: 'sparsest' }), syncSolver);
   const m = materializeTicket(result.ticket);
   const stage = m.stages[0]!;
   const g = stage.geometry;
@@ -160,8 +160,8 @@ test('conv construction against an explicit dense unrolling: stage output = unro
 
 test('non-negative inputs need only the σ(x) branch; any-sign inputs need both', async () => {
   const network = tinyMlp(4);
-  const any = await pruneTheorem1(network, base({ sampleCounts: 6, inputRadius: 1, inputDomain: 'any' }), syncSolver);
-  const nonneg = await pruneTheorem1(network, base({ sampleCounts: 6, inputRadius: 1, inputDomain: 'nonnegative' }), syncSolver);
+  const any = await pruneWithSolver(network, base({ sampleCounts: 6, inputRadius: 1, inputDomain: 'any' }), syncSolver);
+  const nonneg = await pruneWithSolver(network, base({ sampleCounts: 6, inputRadius: 1, inputDomain: 'nonnegative' }), syncSolver);
   const [a1, a2] = any.stages;
   const [n1, n2] = nonneg.stages;
   assert.equal(a1!.twoBranch, true);
@@ -178,9 +178,9 @@ test('non-negative inputs need only the σ(x) branch; any-sign inputs need both'
 test('tickets are bit-identical for 1 and 2 solver workers and for any batch size', async () => {
   const network = fillWeights({ inputShape: [12], layers: [denseLayer('fc1', 12, 10, true), { kind: 'relu' }, denseLayer('fc2', 10, 4, true)] }, 8);
   const options = base({ sampleCounts: 8, inputRadius: 1, inputDomain: 'any', objective: 'sparsest' });
-  const one = await pruneTheorem1(network, options, workerSolver(1));
-  const two = await pruneTheorem1(network, options, workerSolver(2));
-  const small = await pruneTheorem1(network, { ...options, valuesPerBatch: 100 }, syncSolver);
+  const one = await pruneWithSolver(network, options, workerSolver(1));
+  const two = await pruneWithSolver(network, options, workerSolver(2));
+  const small = await pruneWithSolver(network, { ...options, valuesPerBatch: 100 }, syncSolver);
   const bytes = (t: Ticket): Buffer => Buffer.concat(encodeTicket(t));
   assert.ok(bytes(one.ticket).equals(bytes(two.ticket)), '1 vs 2 workers');
   assert.ok(bytes(one.ticket).equals(bytes(small.ticket)), 'batch size');
@@ -203,5 +203,5 @@ test('unsupported layers and inconsistent targets fail with an InputError naming
   assert.throws(() => planTheorem1(wide, { sampleCounts: 4, inputRadius: 1 }), (e: unknown) => e instanceof InputError && /padding 2/.test(e.message));
   const mismatch = { inputShape: [5], layers: [denseLayer('fc1', 4, 3, false)] };
   assert.throws(() => planTheorem1(mismatch, { sampleCounts: 4, inputRadius: 1 }), InputError);
-  assert.throws(() => planTheorem1(tinyMlp(), { sampleCounts: 4 }), (e: unknown) => e instanceof InputError && /--input-radius/.test(e.message));
+  assert.throws(() => planTheorem1(tinyMlp(), { sampleCounts: 4 }), (e: unknown) => e instanceof InputError && /^inputRadius:/.test(e.message));
 });

@@ -1,28 +1,21 @@
 /**
- * Initialises TensorFlow.js on its WebAssembly backend, loading the .wasm binary from the installed
- * @tensorflow/tfjs-backend-wasm package (no network). It refuses to continue on any other backend:
+ * Initialises TensorFlow.js on its WebAssembly backend, loading the .wasm binary from where the platform says
+ * (src/core/platform.ts: the installed @tensorflow/tfjs-backend-wasm package under Node; no network). It refuses to continue on any other backend:
  * tfjs silently falls back to the pure-JS cpu backend (~30× slower) when wasm fails to start.
  */
-import { createRequire } from 'node:module';
-import { dirname } from 'node:path';
 import * as tf from '@tensorflow/tfjs';
 import { setWasmPaths } from '@tensorflow/tfjs-backend-wasm';
 import { RunError } from '../../core/errors.js';
+import { platform } from '../../core/platform.js';
 
 export type Tf = typeof tf;
 
 let ready: Promise<Tf> | null = null;
 
-/** Folder holding tfjs-backend-wasm's .wasm binaries, with a trailing slash (setWasmPaths wants a prefix). */
-export function wasmFolder(): string {
-  const require = createRequire(import.meta.url);
-  return dirname(require.resolve('@tensorflow/tfjs-backend-wasm')) + '/';
-}
-
 async function initialise(): Promise<Tf> {
   // Production mode silences tfjs's console banners and warnings (this is a library; the CLI prints).
   tf.enableProdMode();
-  setWasmPaths(wasmFolder());
+  setWasmPaths(platform().tfWasmPrefix());
   const ok = await tf.setBackend('wasm');
   await tf.ready();
   const backend = tf.getBackend();

@@ -3,7 +3,7 @@
  * (Atomics.add) and solves them into the shared output arrays, reporting each chunk, then 'idle'.
  */
 import { parentPort } from 'node:worker_threads';
-import { solveBatchInto, type WorkerJob, type WorkerReply } from './batch.js';
+import { solveBatchInto, type WorkerJob, type WorkerReply } from '../subsetsum/batch.js';
 
 const port = parentPort;
 if (!port) throw new Error('batchWorker.js must run as a worker thread');

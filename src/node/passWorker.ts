@@ -3,10 +3,11 @@
  * arrays when the trainer signals a command (Atomics on a shared control block; see PassRunner in popupEngine.ts).
  */
 import { workerData } from 'node:worker_threads';
+import './platform.js';
 import { initTf } from '../nn/tf/backend.js';
-import { SHARDS, rebuildShard, updateShard, type PassLayer } from './passes.js';
-import { forwardShard, gradientShard } from './products.js';
-import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from './passProtocol.js';
+import { SHARDS, rebuildShard, updateShard, type PassLayer } from '../popup/passes.js';
+import { forwardShard, gradientShard } from '../popup/products.js';
+import { COMMAND, CONTROL, PARAMS, type PassWorkerData } from '../popup/passProtocol.js';
 
 const { control, params, layers, thread, threads } = workerData as PassWorkerData;
 const ctrl = new Int32Array(control);

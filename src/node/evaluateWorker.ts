@@ -1,8 +1,8 @@
 /** Worker thread of evaluator.ts: receives the regenerated ticket once, then evaluates f and g on slices. */
 import { parentPort, workerData } from 'node:worker_threads';
 import type { Network } from '../nn/network.js';
-import { evaluateRange, evaluationPair } from './evaluator.js';
-import type { MaterializedTicket } from './ticket.js';
+import { evaluateRange, evaluationPair } from '../theorem1/evaluator.js';
+import type { MaterializedTicket } from '../theorem1/ticket.js';
 
 const { network, ticket, outputSize } = workerData as { network: Network; ticket: MaterializedTicket; outputSize: number };
 const pair = evaluationPair(network, ticket);

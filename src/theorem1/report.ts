@@ -1,0 +1,99 @@
+/**
+ * The report of a Theorem-1 pruning: sizes, scales, the certificate, per-stage counts and the size comparison
+ * (Theorem 1's formula, the Malach-style baseline, the lower bound). `lottery prune --json` prints it with the
+ * target and ticket file names; the library returns it with the ticket itself.
+ */
+import { distributionName } from '../core/random.js';
+import { parameterCount, type Network } from '../nn/network.js';
+import type { Objective } from '../subsetsum/types.js';
+import type { PruneOutcome, StagePruneReport } from './prune.js';
+import { sizeReport, type SizeReport } from './sizes.js';
+import type { InputDomain } from './theorem1.js';
+
+export interface PruneReport {
+  /** SHA-256 of the target file (or of its weights, for a network built in memory): verify checks it. */
+  targetSha256: string;
+  seed: number;
+  distribution: string;
+  objective: Objective;
+  tolerance: number;
+  sampleCountFormula: string | null;
+  inputDomain: InputDomain;
+  inputRadius: number;
+  scales: { inputScale: number; outputScale: number; layerScales: number[] };
+  certifiedBound: number;
+  certifiedBoundNormalised: number;
+  aPrioriBoundNormalised: number;
+  /** Real-domain guarantee implied by ε: outputScale·ε. */
+  guaranteedBound: number;
+  instances: number;
+  instancesSavedNonnegative: number;
+  outsideTolerance: number;
+  targetParams: number;
+  randomParams: number;
+  randomBlockParams: number;
+  keptParams: number;
+  depth: number;
+  stages: StagePruneReport[];
+  sizes: SizeReport | null;
+  seconds: number;
+  solveSeconds: number;
+}
+
+export function pruneReport(
+  result: PruneOutcome,
+  context: { network: Network; malachSample: number; seconds: number; solveSeconds: number; failureProbability?: number },
+): PruneReport {
+  const meta = result.ticket.meta;
+  const keptParams = result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
+  const targetParams = parameterCount(context.network);
+  const sizes =
+    context.malachSample > 0
+      ? sizeReport(result.plan, {
+          tolerance: meta.tolerance,
+          entryTolerances: meta.stages.map((s) => s.entryTolerance),
+          failureProbability: context.failureProbability ?? 0.01,
+          seed: meta.seed,
+          distribution: meta.distribution,
+          keptParams,
+          targetParams,
+          malachSampleSize: context.malachSample,
+        })
+      : null;
+  let randomDense = 0;
+  let randomBlock = 0;
+  for (const s of meta.stages) {
+    const hidden = 2 * s.sampleCount * s.inUnits;
+    const second = s.outUnits * hidden * s.kernelSize * s.kernelSize;
+    randomDense += hidden * s.inUnits + second;
+    randomBlock += hidden + second;
+  }
+  return {
+    targetSha256: meta.targetSha256,
+    seed: meta.seed,
+    distribution: distributionName(meta.distribution),
+    objective: meta.objective,
+    tolerance: meta.tolerance,
+    sampleCountFormula: result.sampleCountFormula?.formula ?? null,
+    inputDomain: meta.inputDomain,
+    inputRadius: meta.inputRadius,
+    scales: { inputScale: meta.inputScale, outputScale: meta.outputScale, layerScales: meta.stages.map((s) => s.scale) },
+    certifiedBound: meta.certificate.realBound,
+    certifiedBoundNormalised: meta.certificate.normalisedBound,
+    aPrioriBoundNormalised: meta.certificate.aPrioriNormalisedBound,
+    guaranteedBound: meta.outputScale * meta.tolerance,
+    instances: result.stages.reduce((s, r) => s + r.instances, 0),
+    instancesSavedNonnegative: result.stages.reduce((s, r) => s + r.instancesSavedNonnegative, 0),
+    outsideTolerance: result.stages.reduce((s, r) => s + r.outsideTolerance, 0),
+    targetParams,
+    randomParams: randomDense,
+    randomBlockParams: randomBlock,
+    keptParams,
+    depth: 2 * meta.stages.length,
+    stages: result.stages,
+    sizes,
+    seconds: context.seconds,
+    solveSeconds: context.solveSeconds,
+  };
+}
+
