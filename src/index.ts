@@ -107,7 +107,7 @@ export function solveSubsetSum(values: ArrayLike<number>, target: number, option
   checkOptions(options, 'options');
   const objective = options.objective === undefined ? 'closest' : checkChoice<Objective>('objective', options.objective, OBJECTIVES);
   const instance = { values, target, tolerance: options.tolerance };
-  validateInstance(instance, 'subset sum');
+  validateInstance(instance, '');
   const { indices, sum, error, withinTolerance } = solve(instance, objective);
   return { indices, sum, error, withinTolerance };
 }

@@ -13,7 +13,7 @@ import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
 import { practicalSampleCount } from '../theorem1/bounds.js';
 import { planPrune, pruneWithSolver } from '../theorem1/prune.js';
-import { sizeReport, type SizeReport } from '../theorem1/sizes.js';
+import { sizeReport, type SizeReport, type BoundCommandReport, type SearchRow } from '../theorem1/sizes.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
@@ -39,14 +39,6 @@ interface BoundFlags {
   json?: boolean;
 }
 
-export interface SearchRow {
-  sampleCount: number;
-  outsideTolerance: number;
-  certifiedBoundNormalised: number;
-  keptParams: number;
-  works: boolean;
-  seconds: number;
-}
 
 const EXAMPLE = 'lottery bound --target fc2.safetensors --tolerance 0.5';
 
@@ -141,7 +133,7 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
     }
     search.sort((a, b) => a.sampleCount - b.sampleCount);
   }
-  const report = { target: file, tolerance: options.tolerance, entryTolerances: tolerances, layerScales: plan.stages.map((s) => s.scale), outputScale: plan.outputScale, ...sizes, search, smallestWorkingSampleCount: smallest };
+  const report: BoundCommandReport = { target: file, tolerance: options.tolerance, entryTolerances: tolerances, layerScales: plan.stages.map((s) => s.scale), outputScale: plan.outputScale, ...sizes, search, smallestWorkingSampleCount: smallest };
   if (flags.json) {
     printJson(io, report);
     return;

@@ -3,7 +3,7 @@ import { archOption, jsonOption, preprocessOption } from './options.js';
 import type { Command } from 'commander';
 import { loadModel } from '../io/modelFile.js';
 import { loadMnist, type MnistSplit } from '../io/mnist.js';
-import { evaluate } from '../nn/evaluate.js';
+import { evaluate, type EvalCommandReport } from '../nn/evaluate.js';
 import { parameterCount, type Preprocess } from '../nn/network.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
@@ -49,7 +49,7 @@ Accuracy and per-class accuracy are fractions in [0, 1]; loss is the mean cross-
       const result = evaluate(network, set, { preprocess: effective });
       const seconds = (performance.now() - started) / 1000;
       if (flags.json) {
-        printJson(io, {
+        const report: EvalCommandReport = {
           accuracy: result.accuracy,
           loss: result.loss,
           params: result.params,
@@ -57,7 +57,8 @@ Accuracy and per-class accuracy are fractions in [0, 1]; loss is the mean cross-
           count: result.count,
           preprocess: effective,
           seconds: Number(seconds.toFixed(3)),
-        });
+        };
+        printJson(io, report);
         return;
       }
       const lines = [

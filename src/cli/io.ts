@@ -6,6 +6,11 @@ export interface CliIo {
   stderr(text: string): void;
   /** True when progress may be drawn as a bar (stderr is a terminal and not CI). */
   interactive: boolean;
+  /**
+   * Receives the value a verb prints with --json, as the typed object itself: `lottery reproduce` keeps it for its
+   * records instead of parsing the printed text.
+   */
+  result?: (value: unknown) => void;
 }
 
 export const processIo: CliIo = {
@@ -15,6 +20,7 @@ export const processIo: CliIo = {
 };
 
 export function printJson(io: CliIo, value: unknown): void {
+  io.result?.(value);
   io.stdout(JSON.stringify(value, null, 2) + '\n');
 }
 

@@ -11,7 +11,7 @@ import { saveTicket } from '../io/ticketFile.js';
 import { closeSolverPool } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
 import { planPrune } from '../theorem1/prune.js';
-import type { PruneReport } from '../theorem1/report.js';
+import type { PruneCommandReport } from '../theorem1/report.js';
 import type { SizeReport } from '../theorem1/sizes.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
@@ -66,8 +66,6 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     .action((flags: PruneFlags) => runPruneCommand(flags, io));
 };
 
-/** What `lottery prune --json` prints: the library's report with the target and ticket files. */
-export type PruneCommandReport = { target: string; targetSha256: string; ticket: string } & Omit<PruneReport, 'targetSha256'>;
 
 async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const out = requiredFlag(flags.out, '--out', EXAMPLE);

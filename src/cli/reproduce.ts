@@ -6,6 +6,7 @@
  * whose saved output matches are not rerun; inner long runs (approximate, run) resume their own directories.
  * --workers goes to the verbs that take it when they run, never into a command's identity (results do not depend on it).
  */
+import { VERBS_WITH_OUTPUTS, outputOf, type Verb, type VerbOutput } from '../experiments/verbOutputs.js';
 import { jsonOption, seedOption } from './options.js';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
@@ -126,20 +127,24 @@ function resolveToken(token: string, out: string, root: string): string {
   return token;
 }
 
-/** Replaces the real folder by $OUT in every string of a JSON value (records do not depend on where they live). */
-function displayPaths(value: unknown, out: string): unknown {
+/**
+ * The value a verb reported, as its --json text carries it (keys with undefined values dropped, non-finite numbers
+ * null), with the real folder replaced by $OUT in every string (records do not depend on where they live).
+ */
+function displayPaths<T>(value: T, out: string): T {
   const prefix = resolve(out);
   const fix = (v: unknown): unknown => {
+    if (typeof v === 'number') return Number.isFinite(v) ? v : null;
     if (typeof v === 'string') {
       if (v === out || v === prefix) return OUT_TOKEN;
       for (const p of [`${out}/`, `${prefix}/`]) if (v.startsWith(p)) return `${OUT_TOKEN}/${v.slice(p.length)}`;
       return v;
     }
     if (Array.isArray(v)) return v.map(fix);
-    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).map(([k, x]) => [k, fix(x)]));
+    if (v !== null && typeof v === 'object') return Object.fromEntries(Object.entries(v).filter(([, x]) => x !== undefined).map(([k, x]) => [k, fix(x)]));
     return v;
   };
-  return fix(value);
+  return fix(value) as T;
 }
 
 interface StepContext {
@@ -156,7 +161,7 @@ interface StepContext {
 
 /** A command's output as saved in work/<step>/outputs/<name>.json, with the seconds it took to compute. */
 interface SavedOutput {
-  output: unknown;
+  output: VerbOutput;
   /** Null in files written before reproduce stored it. */
   seconds: number | null;
 }
@@ -170,15 +175,23 @@ function readSavedOutput(command: StepCommand, step: ReproduceStep, inputs: Step
   const saved = savedOutputPath(out, step, command);
   if (!existsSync(saved) || !command.produces.every((p) => existsSync(resolveToken(p, out, root)))) return null;
   try {
-    const stored = JSON.parse(readFileSync(saved, 'utf8')) as { hash?: string; output?: unknown; seconds?: unknown };
-    if (stored.hash !== hash) return null;
-    return { output: stored.output, seconds: typeof stored.seconds === 'number' ? stored.seconds : null };
+    // Our own file, written by runCommand below from the verb's typed value.
+    const stored = JSON.parse(readFileSync(saved, 'utf8')) as { hash?: string; output?: VerbOutput['output']; seconds?: unknown };
+    if (stored.hash !== hash || stored.output === undefined) return null;
+    return { output: { verb: verbOf(command), output: stored.output } as VerbOutput, seconds: typeof stored.seconds === 'number' ? stored.seconds : null };
   } catch {
     return null; // unreadable: run again
   }
 }
 
-/** Runs one command in process with its stdout captured and parsed as JSON; saves it (and its run time) for reuse. */
+/** The verb of a planned command (one that reports a typed value with --json). */
+function verbOf(command: StepCommand): Verb {
+  const verb = command.argv[0] as Verb;
+  if (!VERBS_WITH_OUTPUTS.includes(verb)) throw new RunError(`reproduce: command ${commandLine(command.argv)}: lottery ${String(verb)} has no typed output`);
+  return verb;
+}
+
+/** Runs one command in process, keeping the typed value it reports (CliIo.result); saves it (and its run time) for reuse. */
 async function runCommand(command: StepCommand, step: ReproduceStep, inputs: StepInputs, context: StepContext, index: number): Promise<SavedOutput> {
   const { out, root, io, say } = context;
   const hash = configHash({ argv: command.argv, inputs });
@@ -190,18 +203,15 @@ async function runCommand(command: StepCommand, step: ReproduceStep, inputs: Ste
   const started = performance.now();
   const argv = executedArgv(command.argv, context.workers);
   say(`  (${index}) $ ${commandLine(argv)}\n`);
-  let stdout = '';
-  const captured: CliIo = { stdout: (s) => void (stdout += s), stderr: (s) => io.stderr(s), interactive: io.interactive };
+  let reported: unknown;
+  // The verb's printed text is not needed: the typed value it prints arrives through `result`.
+  const captured: CliIo = { stdout: () => undefined, stderr: (s) => io.stderr(s), interactive: io.interactive, result: (value) => void (reported = value) };
   const code = await context.runLottery(argv.map((a) => resolveToken(a, out, root)), captured);
   if (code !== 0) throw new RunError(`reproduce: step ${step.id}, command ${commandLine(argv)} failed with exit code ${code}`);
-  let output: unknown;
-  try {
-    output = displayPaths(JSON.parse(stdout), out);
-  } catch (error) {
-    throw new RunError(`reproduce: step ${step.id}: ${command.argv[0]} did not print JSON (${(error as Error).message})`);
-  }
+  if (reported === undefined) throw new RunError(`reproduce: step ${step.id}: ${command.argv[0]} reported no result (is --json in its command?)`);
+  const output = { verb: verbOf(command), output: displayPaths(reported, out) } as VerbOutput;
   const seconds = Number(((performance.now() - started) / 1000).toFixed(3));
-  writeFileAtomic(savedOutputPath(out, step, command), JSON.stringify({ hash, command: commandLine(command.argv), output, seconds }) + '\n');
+  writeFileAtomic(savedOutputPath(out, step, command), JSON.stringify({ hash, command: commandLine(command.argv), output: output.output, seconds }) + '\n');
   return { output, seconds };
 }
 
@@ -215,20 +225,20 @@ function commandSeconds(saved: readonly (SavedOutput | null)[]): number | null {
   return sum;
 }
 
-function stepRecords(plan: ReproducePlan, step: ReproduceStep, outputs: Record<string, unknown>, targetInfo: () => { sha256: string; arch: string | null }): ReproduceRecord[] {
+function stepRecords(plan: ReproducePlan, step: ReproduceStep, outputs: Record<string, VerbOutput>, targetInfo: () => { sha256: string; arch: string | null }): ReproduceRecord[] {
   switch (step.id) {
     case 'rss':
-      return rssRecords(outputs['rss'], plan.settings.rss.targetProbability);
+      return rssRecords(outputOf(outputs['rss'], 'rss', 'rss'), plan.settings.rss.targetProbability);
     case 'target': {
       const target = targetInfo();
-      return [targetRecord(outputs[step.commands[0]!.name], { file: plan.targetFile, sha256: target.sha256, arch: target.arch, trained: plan.trained })];
+      return [targetRecord(outputs[step.commands[0]!.name]!, { file: plan.targetFile, sha256: target.sha256, arch: target.arch, trained: plan.trained })];
     }
     case 'experiment1':
       return experiment1Records(outputs);
     case 'theorem1':
       return theorem1Records(outputs, step.commands.map((c) => c.name));
     case 'experiment2':
-      return popupRecords(outputs['run']);
+      return popupRecords(outputOf(outputs['run'], 'run', 'run'));
   }
 }
 
@@ -268,7 +278,7 @@ async function runStep(plan: ReproducePlan, step: ReproduceStep, inputs: StepInp
   if (step.id === 'experiment2' && plan.popupSpecToWrite !== null) {
     writeFileAtomic(resolveToken(plan.popupSpecFile, context.out, context.root), JSON.stringify(plan.popupSpecToWrite, null, 2) + '\n');
   }
-  const outputs: Record<string, unknown> = {};
+  const outputs: Record<string, VerbOutput> = {};
   const saved: SavedOutput[] = [];
   for (const [i, command] of step.commands.entries()) {
     const result = await runCommand(command, step, inputs, context, i + 1);

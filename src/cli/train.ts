@@ -20,9 +20,7 @@ import {
   defaultTraining,
   initializeNetwork,
   trainNetwork,
-  type EpochRecord,
-  type InitScheme,
-  type LearningRateSchedule,
+  type TrainSummary,
   type OptimizerName,
 } from '../nn/train.js';
 import type { RegisterCommand } from './io.js';
@@ -49,30 +47,6 @@ interface TrainFlags {
   progress: boolean;
 }
 
-export interface TrainSummary {
-  arch: string;
-  bias: boolean;
-  params: number;
-  epochs: number;
-  batchSize: number;
-  optimizer: OptimizerName;
-  learningRate: number;
-  schedule: LearningRateSchedule;
-  init: InitScheme;
-  preprocess: Preprocess;
-  seed: number;
-  trainImages: number;
-  /** Test accuracy of the saved network by our forward pass (src/nn/forward.ts), a fraction. */
-  testAccuracy: number;
-  testLoss: number;
-  /** Mean cross-entropy over the last epoch's batches. */
-  trainLoss: number;
-  trainAccuracy: number;
-  /** Wall-clock seconds of training (excluding data loading and the final evaluation). */
-  seconds: number;
-  out: string;
-  history: EpochRecord[];
-}
 
 const EXAMPLE = 'lottery train --arch fc2 --seed 1 --out fc2.safetensors';
 

@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { loadTicket } from '../io/ticketFile.js';
 import { verifyTicket } from '../index.js';
-import type { VerifyReport } from '../theorem1/verify.js';
+import type { VerifyCommandReport, VerifyReport } from '../theorem1/verify.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
@@ -65,7 +65,7 @@ async function runVerifyCommand(flags: VerifyFlags, io: CliIo): Promise<void> {
     ...(workers !== undefined ? { workers } : {}),
     ...(limit !== undefined ? { limit } : {}),
   });
-  if (flags.json) printJson(io, { ticket: ticketFile, target: file, ...report });
+  if (flags.json) printJson(io, { ticket: ticketFile, target: file, ...report } satisfies VerifyCommandReport);
   else io.stdout(humanVerifyReport(report, ticketFile, file));
 }
 

@@ -1,7 +1,7 @@
 /**
  * The records of `lottery reproduce`: one JSONL file per step (records/<step>.jsonl), a header line with the
- * step's configuration and its hash, then one flat record per result, built from the JSON the `lottery` verbs
- * print (timings left out, so equal seeds give byte-identical records). Also the published numbers as records,
+ * step's configuration and its hash, then one flat record per result, built from the typed values the `lottery`
+ * verbs print with --json (src/experiments/verbOutputs.ts; timings left out, so equal seeds give byte-identical records). Also the published numbers as records,
  * and reading a records folder back with the file and line of every record (the report links numbers to them).
  */
 import { existsSync, readFileSync } from 'node:fs';
@@ -13,6 +13,7 @@ import { fitSampleCounts, resolveRssSpec, type RssFit, type RssRecord } from './
 import { EXPERIMENT1_VARIANTS } from '../approximate/variants.js';
 import { REPRODUCE_RECORDS_FORMAT, STEP_IDS, type StepId } from './reproducePlan.js';
 import type { PopupArch, PopupStructure } from '../popup/structures.js';
+import { outputOf, type VerbOutput, type VerbOutputs } from './verbOutputs.js';
 
 export const RECORDS_FOLDER = 'records';
 export const PUBLISHED_RECORDS = 'published';
@@ -179,38 +180,11 @@ export type ReproduceRecord =
   | PublishedPopupRecord;
 
 // ───────────────────────────── from verb outputs ─────────────────────────────
+// Each builder takes the typed value the verb printed with --json (src/experiments/verbOutputs.ts) and picks the
+// result fields, leaving out timings.
 
-type Json = Record<string, unknown>;
-
-function object(value: unknown, what: string): Json {
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new InputError(`reproduce: ${what}: expected a JSON object from the command`);
-  return value as Json;
-}
-
-function array(value: unknown, what: string): unknown[] {
-  if (!Array.isArray(value)) throw new InputError(`reproduce: ${what}: expected a JSON array from the command`);
-  return value;
-}
-
-function num(o: Json, key: string, what: string): number {
-  const v = o[key];
-  if (typeof v !== 'number') throw new InputError(`reproduce: ${what}: ${key} is not a number (${JSON.stringify(v)})`);
-  return v;
-}
-
-function numOrNull(o: Json, key: string, what: string): number | null {
-  return o[key] === null || o[key] === undefined ? null : num(o, key, what);
-}
-
-function str(o: Json, key: string, what: string): string {
-  const v = o[key];
-  if (typeof v !== 'string') throw new InputError(`reproduce: ${what}: ${key} is not a string (${JSON.stringify(v)})`);
-  return v;
-}
-
-/** rss: the cells as printed by `lottery rss --json`, and the fit recomputed from them (src/experiments/rss.ts). */
-export function rssRecords(output: unknown, targetProbability: number): (RssCellRecord | RssFitRecord)[] {
-  const cells = array(output, 'rss') as RssRecord[];
+/** rss: the cells of `lottery rss --json`, and the fit recomputed from them (src/experiments/rss.ts). */
+export function rssRecords(cells: VerbOutputs['rss'], targetProbability: number): (RssCellRecord | RssFitRecord)[] {
   if (cells.length === 0) throw new InputError('reproduce: rss printed no records');
   const unique = <T>(values: T[]): T[] => [...new Set(values)];
   const spec = resolveRssSpec({
@@ -229,106 +203,97 @@ export function rssRecords(output: unknown, targetProbability: number): (RssCell
 }
 
 /** target: `lottery train --json` (trained) or `lottery eval --json` (given), plus what the caller knows of the file. */
-export function targetRecord(output: unknown, file: { file: string; sha256: string; arch: string | null; trained: boolean }): TargetRecord {
-  const o = object(output, 'target');
+export function targetRecord(output: VerbOutput, file: { file: string; sha256: string; arch: string | null; trained: boolean }): TargetRecord {
   if (file.trained) {
-    const history = array(o['history'], 'train history').map((h): TargetEpoch => {
-      const e = object(h, 'train history');
-      return { epoch: num(e, 'epoch', 'train'), trainLoss: num(e, 'trainLoss', 'train'), trainAccuracy: num(e, 'trainAccuracy', 'train'), testAccuracy: numOrNull(e, 'testAccuracy', 'train') };
-    });
+    const o = outputOf(output, 'train', 'target');
+    const history = o.history.map((e): TargetEpoch => ({ epoch: e.epoch, trainLoss: e.trainLoss, trainAccuracy: e.trainAccuracy, testAccuracy: e.testAccuracy ?? null }));
     return {
-      type: 'target', file: file.file, sha256: file.sha256, arch: str(o, 'arch', 'train'), params: num(o, 'params', 'train'), trained: true,
-      epochs: num(o, 'epochs', 'train'), trainImages: num(o, 'trainImages', 'train'), testAccuracy: num(o, 'testAccuracy', 'train'), testLoss: num(o, 'testLoss', 'train'), history,
+      type: 'target', file: file.file, sha256: file.sha256, arch: o.arch, params: o.params, trained: true,
+      epochs: o.epochs, trainImages: o.trainImages, testAccuracy: o.testAccuracy, testLoss: o.testLoss, history,
     };
   }
+  const o = outputOf(output, 'eval', 'target');
   return {
-    type: 'target', file: file.file, sha256: file.sha256, arch: file.arch, params: num(o, 'params', 'eval'), trained: false,
-    epochs: null, trainImages: null, testAccuracy: num(o, 'accuracy', 'eval'), testLoss: num(o, 'loss', 'eval'), history: [],
+    type: 'target', file: file.file, sha256: file.sha256, arch: file.arch, params: o.params, trained: false,
+    epochs: null, trainImages: null, testAccuracy: o.accuracy, testLoss: o.loss, history: [],
   };
 }
 
-function experiment1Record(type: Experiment1Record['type'], variant: string, summary: unknown): Experiment1Record {
-  const s = object(summary, `approximate ${variant}`);
-  const o = object(s['options'], `approximate ${variant} options`);
-  const w = `approximate ${variant}`;
+function experiment1Record(type: Experiment1Record['type'], variant: string, s: ApproximateRunSummary): Experiment1Record {
+  const o = s.options;
   return {
     type, variant,
-    coefficients: str(o, 'coefficients', w), objective: str(o, 'objective', w), distribution: str(o, 'distribution', w), resolvedDistribution: str(o, 'resolvedDistribution', w),
-    n: num(s, 'n', w), tolerance: num(o, 'tolerance', w), seed: num(s, 'seed', w),
-    targetParams: num(s, 'targetParams', w), randomParams: num(s, 'randomParams', w), paperRandomParams: num(s, 'paperRandomParams', w),
-    keptParams: num(s, 'keptParams', w), distinctKeptParams: num(s, 'distinctKeptParams', w),
-    relativeKeptSize: num(s, 'relativeKeptSize', w), relativeDistinctKeptSize: num(s, 'relativeDistinctKeptSize', w),
-    maxWeightError: num(s, 'maxWeightError', w), meanWeightError: num(s, 'meanWeightError', w),
-    weightsOutsideTolerance: num(s, 'weightsOutsideTolerance', w), zeroApproximations: num(s, 'zeroApproximations', w),
-    targetAccuracy: numOrNull(s, 'targetAccuracy', w), ticketAccuracy: numOrNull(s, 'ticketAccuracy', w),
+    coefficients: o.coefficients, objective: o.objective, distribution: o.distribution, resolvedDistribution: o.resolvedDistribution,
+    n: s.n, tolerance: o.tolerance, seed: s.seed,
+    targetParams: s.targetParams, randomParams: s.randomParams, paperRandomParams: s.paperRandomParams,
+    keptParams: s.keptParams, distinctKeptParams: s.distinctKeptParams,
+    relativeKeptSize: s.relativeKeptSize, relativeDistinctKeptSize: s.relativeDistinctKeptSize,
+    maxWeightError: s.maxWeightError, meanWeightError: s.meanWeightError,
+    weightsOutsideTolerance: s.weightsOutsideTolerance, zeroApproximations: s.zeroApproximations,
+    targetAccuracy: s.targetAccuracy ?? null, ticketAccuracy: s.ticketAccuracy ?? null,
   };
+}
+
+/** One run of `lottery approximate` (not a sweep). */
+function singleRun(output: VerbOutput | undefined, name: string): ApproximateRunSummary {
+  const summary = outputOf(output, 'approximate', name);
+  if (Array.isArray(summary)) throw new InputError(`reproduce: approximate ${name}: expected one run, got a sweep`);
+  return summary;
 }
 
 /** Experiment 1: one record per variant (outputs keyed by variant id), then one per n of the sweep (sorted by n). */
-export function experiment1Records(outputs: Record<string, unknown>): Experiment1Record[] {
-  const variants = EXPERIMENT1_VARIANTS.map((v) => experiment1Record('experiment1-variant', v.id, outputs[v.id]));
-  const sweep = array(outputs['sweep'], 'approximate sweep').map((row) => experiment1Record('experiment1-sweep', 'sweep', row)).sort((a, b) => a.n - b.n);
+export function experiment1Records(outputs: Record<string, VerbOutput>): Experiment1Record[] {
+  const variants = EXPERIMENT1_VARIANTS.map((v) => experiment1Record('experiment1-variant', v.id, singleRun(outputs[v.id], v.id)));
+  const sweepOutput = outputOf(outputs['sweep'], 'approximate', 'sweep');
+  const rows = Array.isArray(sweepOutput) ? sweepOutput : [sweepOutput];
+  const sweep = rows.map((row) => experiment1Record('experiment1-sweep', 'sweep', row)).sort((a, b) => a.n - b.n);
   return [...variants, ...sweep];
 }
 
-function ticketRecord(output: unknown): TicketRecord {
-  const o = object(output, 'prune');
-  const w = 'prune';
-  const scales = object(o['scales'], 'prune scales');
-  const stages = array(o['stages'], 'prune stages').map((s) => object(s, 'prune stage'));
+function ticketRecord(o: VerbOutputs['prune']): TicketRecord {
   return {
-    type: 'theorem1-ticket', tolerance: num(o, 'tolerance', w), file: str(o, 'ticket', w), seed: num(o, 'seed', w), distribution: str(o, 'distribution', w), objective: str(o, 'objective', w),
-    sampleCounts: stages.map((s) => num(s, 'sampleCount', w)), depth: num(o, 'depth', w), inputDomain: str(o, 'inputDomain', w), inputRadius: num(o, 'inputRadius', w),
-    outputScale: num(scales, 'outputScale', w), targetParams: num(o, 'targetParams', w), randomParams: num(o, 'randomParams', w), randomBlockParams: num(o, 'randomBlockParams', w),
-    keptParams: num(o, 'keptParams', w), instances: num(o, 'instances', w), instancesSavedNonnegative: num(o, 'instancesSavedNonnegative', w), outsideTolerance: num(o, 'outsideTolerance', w),
-    certifiedBound: num(o, 'certifiedBound', w), certifiedBoundNormalised: num(o, 'certifiedBoundNormalised', w), guaranteedBound: num(o, 'guaranteedBound', w),
+    type: 'theorem1-ticket', tolerance: o.tolerance, file: o.ticket, seed: o.seed, distribution: o.distribution, objective: o.objective,
+    sampleCounts: o.stages.map((s) => s.sampleCount), depth: o.depth, inputDomain: o.inputDomain, inputRadius: o.inputRadius,
+    outputScale: o.scales.outputScale, targetParams: o.targetParams, randomParams: o.randomParams, randomBlockParams: o.randomBlockParams,
+    keptParams: o.keptParams, instances: o.instances, instancesSavedNonnegative: o.instancesSavedNonnegative, outsideTolerance: o.outsideTolerance,
+    certifiedBound: o.certifiedBound, certifiedBoundNormalised: o.certifiedBoundNormalised, guaranteedBound: o.guaranteedBound,
   };
 }
 
-function verifyRecord(output: unknown): VerifyRecord {
-  const o = object(output, 'verify');
-  const w = 'verify';
-  const data = o['dataError'] === null ? null : object(o['dataError'], 'verify dataError');
-  const ball = object(o['ballError'], 'verify ballError');
-  const adversarial = object(o['adversarialError'], 'verify adversarialError');
+function verifyRecord(o: VerbOutputs['verify']): VerifyRecord {
+  const data = o.dataError;
   return {
-    type: 'theorem1-verify', tolerance: num(o, 'tolerance', w), ticket: str(o, 'ticket', w), keptParams: num(o, 'keptParams', w), randomParams: num(o, 'randomParams', w),
-    inputRadius: num(o, 'inputRadius', w), inputDomain: str(o, 'inputDomain', w), certifiedBound: num(o, 'certifiedBound', w), certifiedBoundNormalised: num(o, 'certifiedBoundNormalised', w),
-    maxOutputError: num(o, 'maxOutputError', w),
-    dataCount: data === null ? null : num(data, 'count', w), dataMax: data === null ? null : num(data, 'max', w), dataMean: data === null ? null : num(data, 'mean', w),
-    ballCount: num(ball, 'count', w), ballMax: num(ball, 'max', w), ballMean: num(ball, 'mean', w),
-    adversarialEvaluations: num(adversarial, 'evaluations', w), adversarialMax: num(adversarial, 'max', w),
-    withinCertificate: o['withinCertificate'] === true,
-    targetAccuracy: numOrNull(o, 'targetAccuracy', w), ticketAccuracy: numOrNull(o, 'ticketAccuracy', w), argmaxAgreement: numOrNull(o, 'argmaxAgreement', w),
+    type: 'theorem1-verify', tolerance: o.tolerance, ticket: o.ticket, keptParams: o.keptParams, randomParams: o.randomParams,
+    inputRadius: o.inputRadius, inputDomain: o.inputDomain, certifiedBound: o.certifiedBound, certifiedBoundNormalised: o.certifiedBoundNormalised,
+    maxOutputError: o.maxOutputError,
+    dataCount: data === null ? null : data.count, dataMax: data === null ? null : data.max, dataMean: data === null ? null : data.mean,
+    ballCount: o.ballError.count, ballMax: o.ballError.max, ballMean: o.ballError.mean,
+    adversarialEvaluations: o.adversarialError.evaluations, adversarialMax: o.adversarialError.max,
+    withinCertificate: o.withinCertificate === true,
+    targetAccuracy: o.targetAccuracy ?? null, ticketAccuracy: o.ticketAccuracy ?? null, argmaxAgreement: o.argmaxAgreement ?? null,
   };
 }
 
-function sizesRecord(output: unknown): SizesRecord {
-  const o = object(output, 'bound');
-  const w = 'bound';
-  const t1 = object(o['theorem1'], 'bound theorem1');
-  const formula = object(o['theorem1Formula'], 'bound theorem1Formula');
-  const malach = object(o['malach'], 'bound malach');
-  const malachStages = array(malach['stages'], 'bound malach stages').map((s) => object(s, 'bound malach stage'));
+function sizesRecord(o: VerbOutputs['bound']): SizesRecord {
   return {
-    type: 'theorem1-sizes', tolerance: num(o, 'tolerance', w), targetParams: num(o, 'targetParams', w),
-    sampleCounts: array(t1['sampleCounts'], w).map(Number), randomDense: num(t1, 'randomDense', w), randomBlock: num(t1, 'randomBlock', w),
-    failureProbability: num(formula, 'failureProbability', w), formulaSampleCount: num(formula, 'sampleCount', w),
-    formulaRandomDense: num(formula, 'randomDense', w), formulaRandomBlock: num(formula, 'randomBlock', w),
-    malachWidths: array(malach['widths'], w).map(Number), malachUnresolved: malachStages.reduce((sum, s) => sum + num(s, 'unresolved', w), 0),
-    malachRandomDense: num(malach, 'randomDense', w), malachRandomBlock: num(malach, 'randomBlock', w), malachAnalyticRandomDense: numOrNull(malach, 'analyticRandomDense', w),
-    lowerBound: num(o, 'lowerBound', w),
+    type: 'theorem1-sizes', tolerance: o.tolerance, targetParams: o.targetParams,
+    sampleCounts: o.theorem1.sampleCounts, randomDense: o.theorem1.randomDense, randomBlock: o.theorem1.randomBlock,
+    failureProbability: o.theorem1Formula.failureProbability, formulaSampleCount: o.theorem1Formula.sampleCount,
+    formulaRandomDense: o.theorem1Formula.randomDense, formulaRandomBlock: o.theorem1Formula.randomBlock,
+    malachWidths: o.malach.widths, malachUnresolved: o.malach.stages.reduce((sum, s) => sum + s.unresolved, 0),
+    malachRandomDense: o.malach.randomDense, malachRandomBlock: o.malach.randomBlock, malachAnalyticRandomDense: o.malach.analyticRandomDense ?? null,
+    lowerBound: o.lowerBound,
   };
 }
 
 /** Theorem 1: tickets (prune-eps*), the verification (verify-eps*), sizes against ε (bound-eps*), in plan order. */
-export function theorem1Records(outputs: Record<string, unknown>, order: readonly string[]): (TicketRecord | VerifyRecord | SizesRecord)[] {
+export function theorem1Records(outputs: Record<string, VerbOutput>, order: readonly string[]): (TicketRecord | VerifyRecord | SizesRecord)[] {
   const records: (TicketRecord | VerifyRecord | SizesRecord)[] = [];
   for (const name of order) {
     const output = outputs[name];
-    if (name.startsWith('prune-')) records.push(ticketRecord(output));
-    else if (name.startsWith('verify-')) records.push(verifyRecord(output));
-    else if (name.startsWith('bound-')) records.push(sizesRecord(output));
+    if (name.startsWith('prune-')) records.push(ticketRecord(outputOf(output, 'prune', name)));
+    else if (name.startsWith('verify-')) records.push(verifyRecord(outputOf(output, 'verify', name)));
+    else if (name.startsWith('bound-')) records.push(sizesRecord(outputOf(output, 'bound', name)));
   }
   return records.sort((a, b) => typeOrder(a.type) - typeOrder(b.type) || b.tolerance - a.tolerance);
 }
@@ -336,8 +301,8 @@ export function theorem1Records(outputs: Record<string, unknown>, order: readonl
 const typeOrder = (type: string): number => ['theorem1-ticket', 'theorem1-verify', 'theorem1-sizes'].indexOf(type);
 
 /** Experiment 2: the sweep's records (`lottery run --json`) without their timings. */
-export function popupRecords(output: unknown): PopupRecord[] {
-  return (array(output, 'run') as PopupRunRecord[]).map((r) => {
+export function popupRecords(runs: VerbOutputs['run']): PopupRecord[] {
+  return runs.map((r) => {
     const { history, seconds: _seconds, secondsPerEpoch: _perEpoch, ...rest } = r;
     return {
       type: 'popup-run',

@@ -9,6 +9,7 @@ import { readFileSync } from 'node:fs';
 import { InputError } from '../core/errors.js';
 import { distributionProblem } from '../core/random.js';
 import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, type Ticket, type TicketMeta, type TicketStageMasks } from '../theorem1/ticket.js';
+import { hiddenUnitCount } from '../theorem1/theorem1.js';
 import { writeChunksAtomic } from './atomicFile.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { describeJson, quoteText } from '../core/describe.js';
@@ -36,7 +37,7 @@ function metadataOf(ticket: Ticket): Record<string, string> {
     generator: m.generator,
     seed: String(m.seed),
     sample_counts: m.stages.map((s) => s.sampleCount).join(','),
-    widths: m.stages.map((s) => 2 * s.sampleCount * s.inUnits).join(','),
+    widths: m.stages.map(hiddenUnitCount).join(','),
     tolerance: String(m.tolerance),
     certified_bound: String(m.certificate.realBound),
     target_sha256: m.targetSha256,

@@ -138,3 +138,14 @@ export function evaluate(network: Network, set: MnistSet, options: EvaluateOptio
   }
   return { ...tally.result(), params: parameterCount(network) };
 }
+
+/** What `lottery eval --json` prints. */
+export interface EvalCommandReport {
+  accuracy: number;
+  loss: number;
+  params: number;
+  perClassAccuracy: number[];
+  count: number;
+  preprocess: Preprocess;
+  seconds: number;
+}

@@ -347,3 +347,29 @@ export async function trainNetwork(network: Network, set: LabelledImages, option
     model.dispose();
   }
 }
+
+/** What `lottery train --json` prints. */
+export interface TrainSummary {
+  arch: string;
+  bias: boolean;
+  params: number;
+  epochs: number;
+  batchSize: number;
+  optimizer: OptimizerName;
+  learningRate: number;
+  schedule: LearningRateSchedule;
+  init: InitScheme;
+  preprocess: Preprocess;
+  seed: number;
+  trainImages: number;
+  /** Test accuracy of the saved network by our forward pass (src/nn/forward.ts), a fraction. */
+  testAccuracy: number;
+  testLoss: number;
+  /** Mean cross-entropy over the last epoch's batches. */
+  trainLoss: number;
+  trainAccuracy: number;
+  /** Wall-clock seconds of training (excluding data loading and the final evaluation). */
+  seconds: number;
+  out: string;
+  history: EpochRecord[];
+}

@@ -15,19 +15,20 @@ export function checkTolerance(tolerance: number, field = 'tolerance'): void {
 /** Throws an InputError naming the first problem of a single instance (1 ≤ n ≤ 40 finite values, finite target, 0 < ε < ∞). */
 export function validateInstance(instance: SubsetSumInstance, where = 'instance'): void {
   const { values, target, tolerance } = instance;
+  const field = (name: string): string => (where === '' ? name : `${where}.${name}`);
   if (values === null || typeof values !== 'object' || typeof values.length !== 'number') {
-    throw new InputError(`${where}.values: expected an array of numbers, got ${String(values)}`);
+    throw new InputError(`${field('values')}: expected an array of numbers, got ${String(values)}`);
   }
-  if (values.length === 0) throw new InputError(`${where}.values: expected 1 to ${MAX_SAMPLE_COUNT} numbers, got none`);
+  if (values.length === 0) throw new InputError(`${field('values')}: expected 1 to ${MAX_SAMPLE_COUNT} numbers, got none`);
   if (values.length > MAX_SAMPLE_COUNT) {
-    throw new InputError(`${where}.values: at most ${MAX_SAMPLE_COUNT} numbers (2^n subsets), got ${values.length}`);
+    throw new InputError(`${field('values')}: at most ${MAX_SAMPLE_COUNT} numbers (2^n subsets), got ${values.length}`);
   }
   for (let i = 0; i < values.length; i++) {
     const v = values[i];
-    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${where}.values[${i}]: expected a finite number, got ${String(v)}`);
+    if (typeof v !== 'number' || !Number.isFinite(v)) throw new InputError(`${field('values')}[${i}]: expected a finite number, got ${String(v)}`);
   }
-  if (typeof target !== 'number' || !Number.isFinite(target)) throw new InputError(`${where}.target: expected a finite number, got ${String(target)}`);
-  checkTolerance(tolerance, `${where}.tolerance`);
+  if (typeof target !== 'number' || !Number.isFinite(target)) throw new InputError(`${field('target')}: expected a finite number, got ${String(target)}`);
+  checkTolerance(tolerance, `${field('tolerance')}`);
 }
 
 /**

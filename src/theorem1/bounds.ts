@@ -3,7 +3,7 @@
  * block structure needs), kept parameters, Theorem 1's n for a failure probability δ (the Lueker-type bound with
  * constants calibrated on measured product coverage), and the counting lower bound Ω(d² log(1/ε)) of §4.
  */
-import { stageSizes, type StageGeometry } from './theorem1.js';
+import { hiddenUnitCount, stageSizes, type StageGeometry } from './theorem1.js';
 
 /**
  * Calibration of n_branch ≥ log2(1/ε′) + A + B·log2(1/p) (p: per-instance failure probability), fitted to the
@@ -86,5 +86,5 @@ export function lowerBoundParams(stages: readonly StageGeometry[], tolerance: nu
 
 /** Theorem 1's hidden width per layer for n: 2n·d_{i-1} (the paper's m_i). */
 export function theorem1Widths(stages: readonly StageGeometry[]): number[] {
-  return stages.map((s) => 2 * s.sampleCount * s.inUnits);
+  return stages.map(hiddenUnitCount);
 }

@@ -20,6 +20,7 @@ import {
 import { practicalSampleCount, theorem1SampleCount, type SampleCountFormula } from './bounds.js';
 import {
   blockWeights,
+  hiddenUnitCount,
   branchUnits,
   columnIsTwoBranch,
   layerStream,
@@ -241,7 +242,7 @@ async function pruneStage(
   const vStream = layerStream(seed, 2 * stageIndex + 2);
   const ePlus = new Float64Array(outUnits * inUnits * kk);
   const eMinus = stage.twoBranch ? new Float64Array(outUnits * inUnits * kk) : null;
-  const keptUnit = new Uint8Array(2 * stage.sampleCount * inUnits);
+  const keptUnit = new Uint8Array(hiddenUnitCount(stage));
   const rowKeys: number[][] = [];
   const counts = countInstances(stage, stageIndex);
   let outside = 0;
@@ -363,7 +364,7 @@ async function pruneStage(
       maxEntryError,
       keptUnits: unitCount,
       keptEdges: edgeCount,
-      hiddenUnits: 2 * stage.sampleCount * inUnits,
+      hiddenUnits: hiddenUnitCount(stage),
       truncatedUnits: truncatedBranchUnits(stage, u),
     },
   };

@@ -9,6 +9,7 @@ import type { Objective } from '../subsetsum/types.js';
 import type { PruneOutcome, StagePruneReport } from './prune.js';
 import { sizeReport, type SizeReport } from './sizes.js';
 import type { InputDomain } from './theorem1.js';
+import { networkSizes } from './bounds.js';
 
 export interface PruneReport {
   /** SHA-256 of the target file (or of its weights, for a network built in memory): verify checks it. */
@@ -60,14 +61,7 @@ export function pruneReport(
           malachSampleSize: context.malachSample,
         })
       : null;
-  let randomDense = 0;
-  let randomBlock = 0;
-  for (const s of meta.stages) {
-    const hidden = 2 * s.sampleCount * s.inUnits;
-    const second = s.outUnits * hidden * s.kernelSize * s.kernelSize;
-    randomDense += hidden * s.inUnits + second;
-    randomBlock += hidden + second;
-  }
+  const { randomDense, randomBlock } = networkSizes(meta.stages, targetParams);
   return {
     targetSha256: meta.targetSha256,
     seed: meta.seed,
@@ -97,3 +91,5 @@ export function pruneReport(
   };
 }
 
+/** What `lottery prune --json` prints: the report with the target and ticket files. */
+export type PruneCommandReport = { target: string; targetSha256: string; ticket: string } & Omit<PruneReport, 'targetSha256'>;

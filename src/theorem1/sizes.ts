@@ -4,7 +4,7 @@
  * product baseline's measured width, and the counting lower bound — all for the same per-entry tolerances.
  */
 import type { Distribution } from '../core/random.js';
-import { lowerBoundParams, networkSizes, theorem1SampleCount, type NetworkSizes, type SampleCountFormula } from './bounds.js';
+import { lowerBoundParams, networkSizes, theorem1SampleCount, theorem1Widths, type NetworkSizes, type SampleCountFormula } from './bounds.js';
 import { malachStage, type MalachStageResult } from './malach.js';
 import type { Theorem1Plan } from './theorem1.js';
 
@@ -42,7 +42,7 @@ export interface SizeOptions {
 
 export function sizeReport(plan: Theorem1Plan, options: SizeOptions): SizeReport {
   const stages = plan.stages;
-  const theorem1 = { ...networkSizes(stages, options.targetParams), sampleCounts: stages.map((s) => s.sampleCount), widths: stages.map((s) => 2 * s.sampleCount * s.inUnits) };
+  const theorem1 = { ...networkSizes(stages, options.targetParams), sampleCounts: stages.map((s) => s.sampleCount), widths: theorem1Widths(stages) };
   let instances = 0;
   for (const s of stages) instances += s.outUnits * s.inUnits * s.kernelSize * s.kernelSize * (s.twoBranch ? 2 : 1);
   const formula = theorem1SampleCount({ instances, entryTolerance: Math.min(...options.entryTolerances), failureProbability: options.failureProbability });
@@ -76,3 +76,22 @@ export function sizeReport(plan: Theorem1Plan, options: SizeOptions): SizeReport
     lowerBound: lowerBoundParams(stages, options.tolerance),
   };
 }
+
+/** One n tried by `lottery bound --search`. */
+export interface SearchRow {
+  sampleCount: number;
+  outsideTolerance: number;
+  certifiedBoundNormalised: number;
+  keptParams: number;
+  works: boolean;
+  seconds: number;
+}
+
+/** What `lottery bound --json` prints. */
+export type BoundCommandReport = {
+  target: string;
+  tolerance: number;
+  entryTolerances: number[];
+  layerScales: number[];
+  outputScale: number;
+} & SizeReport & { search: SearchRow[] | null; smallestWorkingSampleCount: number | null };

@@ -114,7 +114,7 @@ export function randomWeight(stream: RandomStream, distribution: Distribution, i
 /** u_r for every hidden unit r of stage i's M_{2i-1} (only the block-diagonal entries the construction keeps). */
 export function blockWeights(seed: number, stageNumber: number, stage: StageGeometry, distribution: Distribution): Float32Array {
   const stream = layerStream(seed, 2 * stageNumber - 1);
-  const count = 2 * stage.sampleCount * stage.inUnits;
+  const count = hiddenUnitCount(stage);
   const u = new Float32Array(count);
   for (let r = 0; r < count; r++) u[r] = randomWeight(stream, distribution, firstLayerIndex(stage, r));
   return u;
@@ -350,8 +350,14 @@ export interface StageSizes {
   hiddenUnits: number;
 }
 
+/** Hidden units of a stage's random layer pair: 2n·d_in (the paper's m_i; channels for conv). The one place this is counted. */
+export function hiddenUnitCount(stage: Pick<StageGeometry, 'sampleCount' | 'inUnits'>): number {
+  return 2 * stage.sampleCount * stage.inUnits;
+}
+
+/** Sizes of a stage's random layer pair, as Theorem 1 counts them (the one home of the size formula). */
 export function stageSizes(stage: StageGeometry): StageSizes {
-  const hidden = 2 * stage.sampleCount * stage.inUnits;
+  const hidden = hiddenUnitCount(stage);
   const kk = stage.kernelSize * stage.kernelSize;
   const second = stage.outUnits * hidden * kk;
   return {

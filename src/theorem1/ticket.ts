@@ -11,8 +11,8 @@ import type { Objective } from '../subsetsum/types.js';
 import {
   blockWeightsFor,
   type CopiedLayer,
-  type InputDomain,
   type StageGeometry,
+  type Theorem1Plan,
   layerStream,
   randomWeight,
   secondLayerIndex,
@@ -33,7 +33,13 @@ export interface TicketStageMeta extends StageGeometry {
   entryTolerance: number;
 }
 
-export interface TicketMeta {
+/** The plan's normalisation, as the ticket records it (field meanings: Theorem1Plan). */
+type RecordedNormalisation = Pick<
+  Theorem1Plan,
+  'inputShape' | 'inputDomain' | 'inputRadius' | 'constant' | 'inputConstantCount' | 'augmentedRadius' | 'inputScale' | 'outputScale' | 'before'
+>;
+
+export interface TicketMeta extends RecordedNormalisation {
   format: typeof TICKET_FORMAT;
   formatVersion: number;
   construction: typeof TICKET_CONSTRUCTION;
@@ -41,18 +47,9 @@ export interface TicketMeta {
   seed: number;
   distribution: Distribution;
   objective: Objective;
-  inputShape: number[];
   outputShape: number[];
-  inputDomain: InputDomain;
-  inputRadius: number;
-  constant: boolean;
-  inputConstantCount: number;
-  augmentedRadius: number;
-  inputScale: number;
-  outputScale: number;
   /** ε: requested tolerance in the normalised domain (‖z‖ ≤ 1, ‖W̃_i‖ ≤ 1). */
   tolerance: number;
-  before: CopiedLayer[];
   stages: TicketStageMeta[];
   certificate: Certificate;
   /** SHA-256 (hex) of the target file's bytes. */

@@ -8,7 +8,7 @@
  *   other weight is the random value itself.
  */
 import type { Conv2dLayer, DenseLayer, Layer, Network } from '../nn/network.js';
-import { copiedShape } from './theorem1.js';
+import { copiedShape, hiddenUnitCount } from './theorem1.js';
 import type { MaterializedTicket } from './ticket.js';
 
 export interface TicketNetworkOptions {
@@ -34,7 +34,7 @@ export function ticketToNetwork(ticket: MaterializedTicket, options: TicketNetwo
     const firstStage = s === 0;
     const lastStage = s === ticket.stages.length - 1;
     const kk = g.kernelSize * g.kernelSize;
-    const totalHidden = 2 * g.sampleCount * g.inUnits;
+    const totalHidden = hiddenUnitCount(g);
     // Hidden rows: all units r (full width) or the kept ones in order.
     const hiddenCount = options.fullWidth ? totalHidden : stage.unitInput.length;
     const rowOf = (q: number, r: number): number => (options.fullWidth ? r : q);

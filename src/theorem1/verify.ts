@@ -66,6 +66,9 @@ export interface VerifyReport {
   phaseSeconds: { regenerate: number; data: number; ball: number; adversarial: number };
 }
 
+/** What `lottery verify --json` prints. */
+export type VerifyCommandReport = { ticket: string; target: string } & VerifyReport;
+
 function stats(errors: Float64Array): ErrorStats {
   let max = 0;
   let sum = 0;

@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { cli } from '../helpers/cli.js';
-import type { TrainSummary } from '../../src/cli/train.js';
+import type { TrainSummary } from '../../src/nn/train.js';
 import { loadMnist } from '../../src/io/mnist.js';
 import { loadModel } from '../../src/io/modelFile.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';

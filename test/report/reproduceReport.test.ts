@@ -1,6 +1,7 @@
 // The reproduce report on small synthetic records: every shown number is its record's value formatted and links
 // to the right file, line and key; text is escaped; no scripts or external URLs; every figure has data; the page
 // is a pure function of its input and timings change nothing outside <section id="timings">.
+import type { Verb, VerbOutput } from '../../src/experiments/verbOutputs.js';
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
@@ -75,25 +76,28 @@ function popupRun(structure: PopupRunRecord['structure'], pruneFraction: number,
   };
 }
 
+/** A synthetic verb output (only the fields the records read). */
+const tag = (verb: Verb, output: unknown): VerbOutput => ({ verb, output }) as VerbOutput;
+
 /** The records of a tiny run, as files (name → JSONL text), grouped like loadRecords does. */
 function synthetic(): { files: Map<string, string>; set: ReproduceRecordSet } {
   const rss = runRss({ distributions: ['uniform', 'product'], sampleCounts: [4, 8, 12, 16, 20], tolerances: [0.1, 0.01], trials: 12, seed: 3 });
-  const outputs1: Record<string, unknown> = {};
-  EXPERIMENT1_VARIANTS.forEach((v, i) => (outputs1[v.id] = approximateSummary(v, 21, i)));
-  outputs1['sweep'] = [12, 4, 8].map((n) => ({ outDir: '$OUT/x', ...approximateSummary({ coefficients: 'per-weight', objective: 'closest' }, n, 0) }));
-  const t1: Record<string, unknown> = {
-    'prune-eps1': pruneOutput(1), 'prune-eps0.5': pruneOutput(0.5),
-    'verify-eps1': {
+  const outputs1: Record<string, VerbOutput> = {};
+  EXPERIMENT1_VARIANTS.forEach((v, i) => (outputs1[v.id] = tag('approximate', approximateSummary(v, 21, i))));
+  outputs1['sweep'] = tag('approximate', [12, 4, 8].map((n) => ({ outDir: '$OUT/x', ...approximateSummary({ coefficients: 'per-weight', objective: 'closest' }, n, 0) })));
+  const t1: Record<string, VerbOutput> = {
+    'prune-eps1': tag('prune', pruneOutput(1)), 'prune-eps0.5': tag('prune', pruneOutput(0.5)),
+    'verify-eps1': tag('verify', {
       tolerance: 1, ticket: '$OUT/t', keptParams: 5000, randomParams: 2_000_000, inputRadius: 28, inputDomain: 'nonnegative', certifiedBound: 150, certifiedBoundNormalised: 0.16,
       maxOutputError: 3.5, dataError: { count: 100, max: 1.25, mean: 0.5 }, ballError: { count: 50, max: 3.1, mean: 2 }, adversarialError: { max: 3.5, evaluations: 77 },
       withinCertificate: true, targetAccuracy: 0.9, ticketAccuracy: 0.89, argmaxAgreement: 0.995,
-    },
-    'bound-eps1': boundOutput(1), 'bound-eps0.5': boundOutput(0.5), 'bound-eps0.1': boundOutput(0.1),
+    }),
+    'bound-eps1': tag('bound', boundOutput(1)), 'bound-eps0.5': tag('bound', boundOutput(0.5)), 'bound-eps0.1': tag('bound', boundOutput(0.1)),
   };
   const step = (name: ReproduceRecord[]): ReproduceRecord[] => name;
   const byStep: [string, ReproduceRecord[]][] = [
     ['rss', step(rssRecords(rss.records, 0.5))],
-    ['target', [targetRecord({ arch: EVIL, params: 1000, epochs: 1, trainImages: 500, testAccuracy: 0.9, testLoss: 0.3, history: [{ epoch: 1, trainLoss: 1, trainAccuracy: 0.8, testAccuracy: 0.9 }] }, { file: '$OUT/work/target/target.safetensors', sha256: 'f'.repeat(64), arch: null, trained: true })]],
+    ['target', [targetRecord(tag('train', { arch: EVIL, params: 1000, epochs: 1, trainImages: 500, testAccuracy: 0.9, testLoss: 0.3, history: [{ epoch: 1, trainLoss: 1, trainAccuracy: 0.8, testAccuracy: 0.9 }] }), { file: '$OUT/work/target/target.safetensors', sha256: 'f'.repeat(64), arch: null, trained: true })]],
     ['experiment1', experiment1Records(outputs1)],
     ['theorem1', theorem1Records(t1, Object.keys(t1))],
     ['experiment2', popupRecords([popupRun('dense', 0, 0.95), popupRun('ours-linear', 0.5, 0.93), popupRun('wide', 0.5, 0.94), popupRun('ours-linear', 0.9, 0.8)])],
