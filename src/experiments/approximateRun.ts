@@ -108,6 +108,9 @@ export interface ApproximateRunSummary {
   chunkCount: number;
   /** Chunks found finished in the directory (resumed) rather than solved in this invocation. */
   chunksResumed: number;
+  /** n, the numbers per subset sum (`--samples`; the name used in code and every other JSON). */
+  sampleCount: number;
+  /** The same n under its first name, kept because scripts read it. */
   n: number;
   formula: string;
   options: {
@@ -335,6 +338,7 @@ export async function runApproximation(spec: ApproximateRunSpec, runOptions: App
     evaluationSeconds,
     chunkCount: plan.chunkCount,
     chunksResumed,
+    sampleCount: o.sampleCount,
     n: o.sampleCount,
     formula: o.sampleCountFormula,
     options: {

@@ -135,7 +135,7 @@ class PassRunner {
     for (let ready = Atomics.load(ctrl, CONTROL.ready); ready < this.workers.length; ready = Atomics.load(ctrl, CONTROL.ready)) {
       const left = deadline - platform().now();
       if (left <= 0 || Atomics.wait(ctrl, CONTROL.ready, ready, left) === 'timed-out') {
-        throw new RunError(`edge-popup: ${this.workers.length - Atomics.load(ctrl, CONTROL.ready)} pass worker(s) did not start within 60 s (src/node/passWorker.js missing or failing?); --workers 1 avoids them`);
+        throw new RunError(`edge-popup: ${this.workers.length - Atomics.load(ctrl, CONTROL.ready)} pass worker(s) did not start within 60 s (src/node/passWorker.js missing or failing?); workers: 1 (--workers 1) avoids them`);
       }
     }
     this.started = true;
@@ -156,7 +156,7 @@ class PassRunner {
     for (let done = Atomics.load(ctrl, CONTROL.done); done < expected; done = Atomics.load(ctrl, CONTROL.done)) {
       if (Atomics.wait(ctrl, CONTROL.done, done, 120_000) === 'timed-out') throw new RunError('edge-popup: a pass worker did not answer within 120 s');
     }
-    if (Atomics.load(ctrl, CONTROL.failed) !== 0) throw new RunError('edge-popup: a pass worker failed (its error is on stderr); --workers 1 avoids the workers');
+    if (Atomics.load(ctrl, CONTROL.failed) !== 0) throw new RunError('edge-popup: a pass worker failed (its error is on stderr); workers: 1 (--workers 1) avoids the workers');
   }
 
   dispose(): void {

@@ -106,7 +106,7 @@ export function planPrune(network: Network, options: PruneOptions, source = 'tar
     for (const s of plan.stages) instances += s.outUnits * s.inUnits * s.kernelSize * s.kernelSize * (s.twoBranch ? 2 : 1);
     formula = theorem1SampleCount({ instances, entryTolerance: Math.min(...tolerances), failureProbability: options.failureProbability });
     if (formula.sampleCount > MAX_SAMPLE_COUNT) {
-      throw new InputError(`failureProbability: Theorem 1's ${formula.formula} exceeds the exact solver's ${MAX_SAMPLE_COUNT} values per instance; pass --samples n (see lottery bound --search for the smallest n that works)`);
+      throw new InputError(`failureProbability: Theorem 1's ${formula.formula} exceeds the exact solver's ${MAX_SAMPLE_COUNT} values per instance; pass samples (--samples; lottery bound --search for the smallest n that works)`);
     }
     for (const s of plan.stages) s.sampleCount = formula.sampleCount;
   } else if (options.sampleCounts === undefined) {
