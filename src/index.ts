@@ -185,14 +185,24 @@ export function networkSha256(network: Network): string {
 // ───────────────────────────── Theorem 1 ─────────────────────────────
 
 export interface PruneTheorem1Options {
-  /** ε in the normalised domain (‖x‖ ≤ 1, every ‖W_i‖ ≤ 1 after rescaling): a fraction in (0, 1). */
-  tolerance: number;
+  /** ε in the normalised domain (‖x‖ ≤ 1, every ‖W_i‖ ≤ 1 after rescaling): a fraction in (0, 1). Or outputTolerance. */
+  tolerance?: number;
   /** Seed of the random network, an integer in [0, 2^32). */
   seed: number;
   /** n (2n hidden units per input unit): one for all layers, or one per parameterised layer. */
   samples?: number | number[];
   /** δ for Theorem 1's formula for n (instead of samples). */
   failureProbability?: number;
+  /**
+   * Without samples (or failureProbability), n starts at a default per layer and is raised, layer by layer, until the
+   * certificate meets the tolerance; maxSamples (default 40, the exact solver's limit) bounds that search.
+   */
+  maxSamples?: number;
+  /**
+   * The guarantee in the real domain instead: max ‖f(x) − g(x)‖ over the input domain, in the network's output
+   * units (logits); translated to tolerance = outputTolerance / outputScale. Give tolerance or outputTolerance.
+   */
+  outputTolerance?: number;
   /** Solver threads (default: all cores); the ticket does not depend on it. */
   workers?: number;
   onProgress?: (done: number, total: number) => void;
@@ -219,6 +229,7 @@ export type PruneResult = Omit<PruneReport, never> & { target: string | null; ti
  */
 export async function pruneTheorem1(network: Network, options: PruneTheorem1Options): Promise<PruneResult> {
   checkOptions(options, 'options');
+  const tolerance = normalisedTolerance(network, options);
   const now = () => platform().now();
   const started = now();
   const workers = options.workers === undefined ? undefined : checkInteger('workers', options.workers, 1, 256);
@@ -230,12 +241,13 @@ export async function pruneTheorem1(network: Network, options: PruneTheorem1Opti
   }
   const objective = options.objective === undefined ? 'sparsest' : checkChoice<Objective>('objective', options.objective, OBJECTIVES);
   const pruneOptions = {
-    tolerance: options.tolerance,
+    tolerance,
     seed: options.seed,
     targetSha256: networkSha256(network),
     objective,
     ...(options.samples !== undefined ? { sampleCounts: options.samples } : {}),
     ...(options.failureProbability !== undefined ? { failureProbability: options.failureProbability } : {}),
+    ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
     ...(distribution !== undefined ? { distribution } : {}),
     ...(options.inputDomain !== undefined ? { inputDomain: checkChoice<InputDomain>('inputDomain', options.inputDomain, INPUT_DOMAINS) } : {}),
     ...(options.inputRadius !== undefined ? { inputRadius: options.inputRadius } : {}),
@@ -260,6 +272,30 @@ export async function pruneTheorem1(network: Network, options: PruneTheorem1Opti
   });
   report.seconds = (now() - started) / 1000;
   return { target: network.source?.file ?? null, ...report, ticket: outcome.ticket };
+}
+
+/** The normalised ε of the options: `tolerance`, or `outputTolerance` / outputScale of the plan for this network. */
+export function normalisedTolerance(network: Network, options: Pick<PruneTheorem1Options, 'tolerance' | 'outputTolerance' | 'inputDomain' | 'inputRadius'>): number {
+  if (options.outputTolerance === undefined) {
+    if (options.tolerance === undefined) throw new InputError('tolerance: required (ε in (0, 1), the normalised domain), or give outputTolerance (logits)');
+    return options.tolerance;
+  }
+  if (options.tolerance !== undefined) throw new InputError('tolerance and outputTolerance: give one or the other');
+  const t = options.outputTolerance;
+  if (typeof t !== 'number' || !Number.isFinite(t) || !(t > 0)) throw new InputError(`outputTolerance: expected a finite number > 0, got ${String(t)}`);
+  const { plan } = planPrune(network, {
+    tolerance: 0.5, // any value in (0, 1): the plan's scales do not depend on ε
+    seed: 0,
+    targetSha256: '',
+    sampleCounts: 1,
+    ...(options.inputDomain !== undefined ? { inputDomain: options.inputDomain } : {}),
+    ...(options.inputRadius !== undefined ? { inputRadius: options.inputRadius } : {}),
+  });
+  const tolerance = t / plan.outputScale;
+  if (!(tolerance < 1)) {
+    throw new InputError(`outputTolerance: ${t} is at least the network's output scale ${plan.outputScale.toPrecision(4)} (max ‖f(x)‖ over the domain is bounded by it): the empty ticket already meets it`);
+  }
+  return tolerance;
 }
 
 export interface VerifyTicketOptions {

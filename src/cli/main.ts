@@ -51,6 +51,11 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   inputDomain: '--input-domain',
   workers: '--workers',
   limit: '--limit',
+  maxSamples: '--max-samples',
+  outputTolerance: '--output-tolerance',
+  malachSample: '--malach-sample',
+  randomPoints: '--random-points',
+  adversarialEvaluations: '--adversarial-evaluations',
 };
 
 export function messageForCli(message: string): string {

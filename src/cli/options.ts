@@ -86,17 +86,23 @@ export function parseDistribution(text: string): Distribution {
 
 export interface PlanFlags {
   tolerance?: string;
+  outputTolerance?: string;
   samples?: string;
   failureProbability?: string;
   inputDomain?: string;
   inputRadius?: string;
 }
 
-export function planOptionsFromFlags(flags: PlanFlags, example: string): Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> {
-  const options: Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> = {
+export function planOptionsFromFlags(flags: PlanFlags, example: string, resolveTolerance?: (outputTolerance: number) => number): Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> {
+  let tolerance: number;
+  if (flags.outputTolerance !== undefined && resolveTolerance !== undefined) {
+    if (flags.tolerance !== undefined) throw new InputError('--tolerance and --output-tolerance: give one or the other');
+    tolerance = resolveTolerance(parseNumber('--output-tolerance', flags.outputTolerance, { above: 0 }));
+  } else {
     // Normalised, ‖f(x)‖ ≤ 1 on the whole ball: ε ≥ 1 is met by the empty ticket, so ε is a fraction in (0, 1).
-    tolerance: parseNumber('--tolerance', requiredFlag(flags.tolerance, '--tolerance', example), { above: 0, below: 1 }),
-  };
+    tolerance = parseNumber('--tolerance', requiredFlag(flags.tolerance, '--tolerance', example), { above: 0, below: 1 });
+  }
+  const options: Pick<PruneOptions, 'tolerance' | 'sampleCounts' | 'failureProbability' | 'inputDomain' | 'inputRadius'> = { tolerance };
   if (flags.samples !== undefined && flags.failureProbability !== undefined) throw new InputError('--samples and --failure-probability: give one or the other');
   if (flags.samples !== undefined) {
     const list = parseNumberList('--samples', flags.samples, { integer: true, min: 1, max: 64 }, 64);

@@ -6,7 +6,8 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { checkMemory, pruneMemory } from '../core/limits.js';
-import { pruneTheorem1, type PruneResult } from '../index.js';
+import { normalisedTolerance, pruneTheorem1, type PruneResult } from '../index.js';
+import type { InputDomain } from '../theorem1/theorem1.js';
 import { saveTicket } from '../io/ticketFile.js';
 import { closeSolverPool } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
@@ -25,6 +26,8 @@ interface PruneFlags extends TargetFlags {
   out?: string;
   samples?: string;
   failureProbability?: string;
+  maxSamples?: string;
+  outputTolerance?: string;
   distribution: string;
   objective: string;
   inputDomain?: string;
@@ -51,6 +54,8 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--out <file>', 'ticket file to write (safetensors)')
     .option('--samples <n>', 'n: 2n hidden units per input unit (one value, or one per layer "21,16"); default ⌈log2(1/ε′)⌉ + 6 per layer')
     .option('--failure-probability <δ>', "take n from Theorem 1's formula for failure probability δ instead")
+    .option('--max-samples <n>', 'without --samples, n is raised layer by layer until the certificate meets ε; stop at n (default 40, the solver limit) and refuse')
+    .option('--output-tolerance <T>', 'the guarantee in logits instead of --tolerance: max ‖f(x) − g(x)‖ ≤ T over the input domain (translated to ε = T / output scale)')
     .option('--distribution <name>', 'random weights: uniform (U[-1,1], the theorem), normal, log-uniform', 'uniform')
     .option('--objective <name>', 'sparsest: fewest kept edges within ε′ (default); closest: least error', 'sparsest')
     .option('--input-domain <domain>', 'nonnegative (only the σ(x) branch in layer 1; default for pixel inputs) or any')
@@ -70,13 +75,16 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
 async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const out = requiredFlag(flags.out, '--out', EXAMPLE);
   const seed = parseNumber('--seed', requiredFlag(flags.seed, '--seed', EXAMPLE), { integer: true, min: 0, max: 0xffffffff });
-  const planOptions = planOptionsFromFlags(flags, EXAMPLE);
+  const { network, sha256 } = loadTarget(flags, EXAMPLE);
+  const planOptions = planOptionsFromFlags(flags, EXAMPLE, (outputTolerance) =>
+    normalisedTolerance(network, { outputTolerance, ...(flags.inputDomain !== undefined ? { inputDomain: flags.inputDomain as InputDomain } : {}), ...(flags.inputRadius !== undefined ? { inputRadius: Number(flags.inputRadius) } : {}) }),
+  );
+  const maxSamples = flags.maxSamples === undefined ? undefined : parseNumber('--max-samples', flags.maxSamples, { integer: true, min: 1, max: 40 });
   const distribution = parseDistribution(flags.distribution);
   const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
   const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 0 });
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
-  const { network, sha256 } = loadTarget(flags, EXAMPLE);
   const { plan } = planPrune(network, { ...planOptions, seed, distribution, objective, targetSha256: sha256 });
   checkMemory('prune', pruneMemory(plan.stages, workers ?? availableParallelism()), memoryLimit, 'lower --samples or --workers, or prune a smaller target');
   const progress = createProgress(io, 'prune', flags.progress);
@@ -94,6 +102,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
       ...(planOptions.inputDomain !== undefined ? { inputDomain: planOptions.inputDomain } : {}),
       ...(planOptions.inputRadius !== undefined ? { inputRadius: planOptions.inputRadius } : {}),
       ...(workers !== undefined ? { workers } : {}),
+      ...(maxSamples !== undefined ? { maxSamples } : {}),
     });
   } finally {
     progress.stop();
@@ -138,6 +147,10 @@ export function humanPruneReport(r: PruneCommandReport): string {
   }
   lines.push('');
   lines.push(`instances: ${int(r.instances)}; σ(−x) instances saved because inputs are ≥ 0: ${int(r.instancesSavedNonnegative)}; outside ε′: ${int(r.outsideTolerance)}`);
+  for (const search of r.sampleCountSearch ?? []) {
+    lines.push(`n raised for ${search.stage} to meet ε (its share of ε: error bound ≤ ${sci(search.errorBoundTarget)}): ${search.tried.map((t) => `n = ${t.sampleCount}: ${sci(t.errorNormBound)}`).join(', ')}`);
+  }
+  if (!r.toleranceMet) lines.push(`NOTE: the certificate (normalised ${sci(r.certifiedBoundNormalised)}) is above ε = ${r.tolerance}: n was given (--samples or --failure-probability); without it, n is raised until ε is met`);
   lines.push(`certificate: sup ‖f(x) − g(x)‖ ≤ ${sci(r.certifiedBound)} over ‖x‖ ≤ ${sci(r.inputRadius)} (normalised ${sci(r.certifiedBoundNormalised)}; ε = ${r.tolerance} would guarantee ${sci(r.guaranteedBound)}; a-priori Frobenius composition ${sci(r.aPrioriBoundNormalised)})`);
   lines.push(`random network: ${int(r.randomParams)} weights as Theorem 1 counts them (${int(r.randomBlockParams)} in the block structure), none stored; kept ${int(r.keptParams)} (${(r.keptParams / r.targetParams).toFixed(2)}× the target)`);
   if (r.sizes) {

@@ -52,7 +52,20 @@ export interface PruneOptions {
   targetSha256: string;
   /** Values per solver batch (memory bound); does not change any result. Default 4,000,000. */
   valuesPerBatch?: number;
+  /**
+   * Largest n the search for ε may reach (default 40, the exact solver's limit). The search runs when n is not
+   * given (neither sampleCounts nor failureProbability): see pruneWithSolver.
+   */
+  maxSamples?: number;
   onProgress?: (done: number, total: number) => void;
+}
+
+/** One layer's search for ε: every n tried (from the default upward) with its error bound e_i. */
+export interface SampleCountSearch {
+  stage: string;
+  /** e_i must be ≤ this share of ε: (1 + ε)^{1/l} − 1, so that Π(1 + e_i) − 1 ≤ ε. */
+  errorBoundTarget: number;
+  tried: Array<{ sampleCount: number; errorNormBound: number; outsideTolerance: number }>;
 }
 
 export interface StagePruneReport {
@@ -80,6 +93,8 @@ export interface PruneOutcome {
   plan: Theorem1Plan;
   stages: StagePruneReport[];
   sampleCountFormula: SampleCountFormula | null;
+  /** The layers whose n was raised to meet ε (empty when the defaults met it; null when n was given). */
+  sampleCountSearch: SampleCountSearch[] | null;
 }
 
 function checkPruneOptions(options: PruneOptions): void {
@@ -88,6 +103,8 @@ function checkPruneOptions(options: PruneOptions): void {
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`seed: expected an integer in [0, 2^32), got ${options.seed}`);
   const d = options.failureProbability;
   if (d !== undefined && !(d > 0 && d < 1)) throw new InputError(`failureProbability: must be in (0, 1), got ${d}`);
+  const m = options.maxSamples;
+  if (m !== undefined && !(Number.isInteger(m) && m >= 1 && m <= MAX_SAMPLE_COUNT)) throw new InputError(`maxSamples: expected an integer in [1, ${MAX_SAMPLE_COUNT}], got ${m}`);
   if (options.distribution) {
     const problem = distributionProblem(options.distribution);
     if (problem) throw new InputError(`distribution: ${problem}`);
@@ -126,28 +143,58 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
   for (let s = 0; s < plan.stages.length; s++) totalInstances += countInstances(plan.stages[s]!, s).instances;
   let doneBefore = 0;
 
-  const masks: TicketStageMasks[] = [];
-  const reports: StagePruneReport[] = [];
-  const stageCertificates: StageCertificate[] = [];
+  const runStage = (s: number, onProgress: (done: number) => void): Promise<StageResult> =>
+    pruneStage(plan.stages[s]!, s, options.seed, distribution, objective, tolerances[s]!, valuesPerBatch, solve, onProgress);
+  const results: StageResult[] = [];
+  const bounds: Array<{ upper: number; frobenius: number }> = [];
   for (let s = 0; s < plan.stages.length; s++) {
-    const stage = plan.stages[s]!;
-    const tolerance = tolerances[s]!;
-    const result = await pruneStage(stage, s, options.seed, distribution, objective, tolerance, valuesPerBatch, solve, (done) => options.onProgress?.(doneBefore + done, totalInstances));
+    const result = await runStage(s, (done) => options.onProgress?.(doneBefore + done, totalInstances));
     doneBefore += result.report.instances;
-    masks.push(result.masks);
-    reports.push(result.report);
-    const bound = stageErrorBound(stage, result.ePlus, result.eMinus);
-    stageCertificates.push({
-      name: stage.name,
-      twoBranch: stage.twoBranch,
-      errorNormBound: bound.upper,
-      errorFrobeniusBound: bound.frobenius,
-      maxEntryError: result.report.maxEntryError,
-      entryTolerance: tolerance,
-      instances: result.report.instances,
-      outsideTolerance: result.report.outsideTolerance,
-    });
+    results.push(result);
+    bounds.push(stageErrorBound(plan.stages[s]!, result.ePlus, result.eMinus));
   }
+  // ε on request: when n was not given and the defaults miss ε, each layer whose bound exceeds its share of ε gets
+  // the smallest larger n that meets the share (searching upward by one), or the run is refused.
+  const searching = options.sampleCounts === undefined && options.failureProbability === undefined;
+  let sampleCountSearch: SampleCountSearch[] | null = searching ? [] : null;
+  if (searching && composeErrorBounds(bounds.map((b) => b.upper)) > options.tolerance) {
+    const share = Math.pow(1 + options.tolerance, 1 / plan.stages.length) - 1;
+    const maxSamples = options.maxSamples ?? MAX_SAMPLE_COUNT;
+    sampleCountSearch = [];
+    for (let s = 0; s < plan.stages.length; s++) {
+      const stage = plan.stages[s]!;
+      if (bounds[s]!.upper <= share) continue;
+      const search: SampleCountSearch = { stage: stage.name, errorBoundTarget: share, tried: [{ sampleCount: stage.sampleCount, errorNormBound: bounds[s]!.upper, outsideTolerance: results[s]!.report.outsideTolerance }] };
+      sampleCountSearch.push(search);
+      while (bounds[s]!.upper > share) {
+        if (stage.sampleCount >= maxSamples) {
+          const last = search.tried[search.tried.length - 1]!;
+          throw new InputError(
+            `samples: layer ${stage.name} needs n > ${maxSamples} to meet ε = ${options.tolerance}: its error bound is ${last.errorNormBound.toPrecision(4)} at n = ${last.sampleCount} ` +
+              `(${last.outsideTolerance} of ${results[s]!.report.instances} subset sums outside ε′ = ${tolerances[s]!.toPrecision(3)}), its share of ε is ${share.toPrecision(4)}; ` +
+              `${maxSamples < MAX_SAMPLE_COUNT ? `raise the limit on n (maxSamples, --max-samples; at most ${MAX_SAMPLE_COUNT}, the exact solver's limit), ` : ''}raise the tolerance, or give samples (--samples) to accept a larger certificate`,
+          );
+        }
+        stage.sampleCount += 1;
+        const attempt = await runStage(s, (done) => options.onProgress?.(done, results[s]!.report.instances));
+        results[s] = attempt;
+        bounds[s] = stageErrorBound(stage, attempt.ePlus, attempt.eMinus);
+        search.tried.push({ sampleCount: stage.sampleCount, errorNormBound: bounds[s]!.upper, outsideTolerance: attempt.report.outsideTolerance });
+      }
+    }
+  }
+  const masks: TicketStageMasks[] = results.map((r) => r.masks);
+  const reports: StagePruneReport[] = results.map((r) => r.report);
+  const stageCertificates: StageCertificate[] = results.map((result, s) => ({
+    name: plan.stages[s]!.name,
+    twoBranch: plan.stages[s]!.twoBranch,
+    errorNormBound: bounds[s]!.upper,
+    errorFrobeniusBound: bounds[s]!.frobenius,
+    maxEntryError: result.report.maxEntryError,
+    entryTolerance: tolerances[s]!,
+    instances: result.report.instances,
+    outsideTolerance: result.report.outsideTolerance,
+  }));
   const normalisedBound = composeErrorBounds(stageCertificates.map((c) => c.errorNormBound));
   const aPriori = composeErrorBounds(plan.stages.map((st, s) => tolerances[s]! * frobeniusFactor(st)));
   const certificate: Certificate = {
@@ -189,7 +236,7 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
     masks,
   };
   ticket.meta.keptWeightsSha256 = keptWeightsSha256(materializeTicket(ticket).stages);
-  return { ticket, plan, stages: reports, sampleCountFormula: formula };
+  return { ticket, plan, stages: reports, sampleCountFormula: formula, sampleCountSearch };
 }
 
 /** Instances of a stage: one per non-zero entry, two for two-branch columns. */

@@ -6,7 +6,7 @@
 import { distributionName } from '../core/random.js';
 import { parameterCount, type Network } from '../nn/network.js';
 import type { Objective } from '../subsetsum/types.js';
-import type { PruneOutcome, StagePruneReport } from './prune.js';
+import type { PruneOutcome, SampleCountSearch, StagePruneReport } from './prune.js';
 import { sizeReport, type SizeReport } from './sizes.js';
 import type { InputDomain } from './theorem1.js';
 import { networkSizes } from './bounds.js';
@@ -36,6 +36,10 @@ export interface PruneReport {
   keptParams: number;
   depth: number;
   stages: StagePruneReport[];
+  /** certifiedBoundNormalised ≤ tolerance: the ε asked for is certified. */
+  toleranceMet: boolean;
+  /** Layers whose n was raised to meet ε, with every n tried (empty: the defaults met ε; null: n was given). */
+  sampleCountSearch: SampleCountSearch[] | null;
   sizes: SizeReport | null;
   seconds: number;
   solveSeconds: number;
@@ -85,6 +89,8 @@ export function pruneReport(
     keptParams,
     depth: 2 * meta.stages.length,
     stages: result.stages,
+    toleranceMet: meta.certificate.normalisedBound <= meta.tolerance,
+    sampleCountSearch: result.sampleCountSearch,
     sizes,
     seconds: context.seconds,
     solveSeconds: context.solveSeconds,
