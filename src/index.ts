@@ -309,6 +309,8 @@ export interface VerifyTicketOptions {
   adversarialEvaluations?: number;
   /** Measure on the MNIST test set when the input is an MNIST image (default true). */
   mnist?: boolean;
+  /** Inputs evaluated so far (test images, ball points, adversarial candidates) out of the total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 /**
@@ -338,7 +340,7 @@ export async function verifyTicket(ticket: Ticket, network: Network, options: Ve
   const evaluator = createEvaluator(network, ticket, workers);
   let report: VerifyReport;
   try {
-    report = await measureTicket(network, ticket, data, evaluator, { randomPoints, adversarialEvaluations, now });
+    report = await measureTicket(network, ticket, data, evaluator, { randomPoints, adversarialEvaluations, now, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
   } finally {
     await evaluator.close();
   }

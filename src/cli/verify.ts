@@ -13,6 +13,7 @@ import type { VerifyCommandReport, VerifyReport } from '../theorem1/verify.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseNumber } from './parse.js';
+import { createProgress } from './progress.js';
 
 interface VerifyFlags {
   ticket?: string;
@@ -25,6 +26,7 @@ interface VerifyFlags {
   mnist: boolean;
   workers?: string;
   json?: boolean;
+  progress: boolean;
 }
 
 const EXAMPLE = 'lottery verify --ticket fc2.ticket.safetensors --target fc2.safetensors';
@@ -43,6 +45,7 @@ export const registerVerify: RegisterCommand = (program: Command, io: CliIo) => 
     .addOption(archOption())
     .addOption(preprocessOption())
     .addOption(jsonOption())
+    .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((flags: VerifyFlags) => runVerifyCommand(flags, io));
 };
@@ -58,13 +61,20 @@ async function runVerifyCommand(flags: VerifyFlags, io: CliIo): Promise<void> {
   if (sha256 !== ticket.meta.targetSha256) {
     throw new InputError(`--target: ${file} has SHA-256 ${sha256.slice(0, 16)}…, but ${ticketFile} was pruned for ${ticket.meta.targetSha256.slice(0, 16)}… (wrong target)`);
   }
-  const report = await verifyTicket(ticket, network, {
-    randomPoints,
-    adversarialEvaluations,
-    mnist: flags.mnist,
-    ...(workers !== undefined ? { workers } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-  });
+  const progress = createProgress(io, 'verify', flags.progress);
+  let report: VerifyReport;
+  try {
+    report = await verifyTicket(ticket, network, {
+      onProgress: (done, total) => progress.update(done, total),
+      randomPoints,
+      adversarialEvaluations,
+      mnist: flags.mnist,
+      ...(workers !== undefined ? { workers } : {}),
+      ...(limit !== undefined ? { limit } : {}),
+    });
+  } finally {
+    progress.stop();
+  }
   if (flags.json) printJson(io, { ticket: ticketFile, target: file, ...report } satisfies VerifyCommandReport);
   else io.stdout(humanVerifyReport(report, ticketFile, file));
 }

@@ -26,6 +26,8 @@ export interface VerifyOptions {
   adversarialEvaluations?: number;
   /** Clock for the phase timings (the CLI passes performance.now); absent → timings 0. */
   now?: () => number;
+  /** Inputs evaluated so far (data, ball points, adversarial candidates) out of the planned total. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export interface ErrorStats {
@@ -123,9 +125,23 @@ export function ballPoints(count: number, inputSize: number, radius: number, non
 
 /** Ball points per evaluator call: the next chunk is drawn while the workers evaluate this one. */
 const BALL_CHUNK = 2000;
+/** Data inputs per evaluator call (for progress; every input is computed on its own, so results do not change). */
+const DATA_CHUNK = 2000;
 
-export async function verifyTicket(target: Network, ticket: Ticket, data: VerifyData | null, evaluator: Evaluator, options: VerifyOptions = {}): Promise<VerifyReport> {
+export async function verifyTicket(target: Network, ticket: Ticket, data: VerifyData | null, base: Evaluator, options: VerifyOptions = {}): Promise<VerifyReport> {
   const now = options.now ?? (() => 0);
+  const total = (data?.count ?? 0) + (options.randomPoints ?? 10_000) + (options.adversarialEvaluations ?? 4096);
+  let evaluated = 0;
+  options.onProgress?.(0, total);
+  const evaluator: Evaluator = {
+    ...base,
+    evaluate: async (inputs, count) => {
+      const result = await base.evaluate(inputs, count);
+      evaluated += count;
+      options.onProgress?.(Math.min(evaluated, total), total);
+      return result;
+    },
+  };
   const t0 = now();
   const meta = ticket.meta;
   const inputSize = meta.inputShape.reduce((a, b) => a * b, 1);
@@ -150,7 +166,13 @@ export async function verifyTicket(target: Network, ticket: Ticket, data: Verify
   };
   if (data) {
     const inputs = data.inputs instanceof Float64Array ? data.inputs : Float64Array.from(data.inputs);
-    const r = await evaluator.evaluate(inputs, data.count);
+    const r = { target: new Float64Array(data.count * outputSize), ticket: new Float64Array(data.count * outputSize) };
+    for (let start = 0; start < data.count; start += DATA_CHUNK) {
+      const n = Math.min(DATA_CHUNK, data.count - start);
+      const part = await evaluator.evaluate(inputs.slice(start * inputSize, (start + n) * inputSize), n);
+      r.target.set(part.target, start * outputSize);
+      r.ticket.set(part.ticket, start * outputSize);
+    }
     const errors = outputErrors(r.target, r.ticket, data.count, outputSize);
     dataError = stats(errors);
     keep(errors, inputs);
@@ -195,6 +217,7 @@ export async function verifyTicket(target: Network, ticket: Ticket, data: Verify
     seed: meta.seed,
   });
   const t4 = now();
+  options.onProgress?.(total, total);
 
   const maxOutputError = Math.max(dataError?.max ?? 0, ballError.max, adversarial.maxError);
   const sizes = networkSizes(meta.stages, parameterCount(target));
