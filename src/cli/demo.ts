@@ -46,7 +46,7 @@ export function demoSteps(out: string, seed: number, quick: boolean): DemoStep[]
       argv: ['verify', '--ticket', ticket, '--target', target, '--random-points', quick ? '2000' : '10000', '--adversarial-evaluations', quick ? '500' : '2000'],
     },
     {
-      title: 'Export the pruned random network as an ordinary ONNX model',
+      title: 'Export the pruned random network as a compact ONNX model (kept units and edges only)',
       argv: ['export', '--ticket', ticket, '--format', 'onnx', '--out', join(out, 'fc2.ticket.onnx')],
     },
     {

@@ -1,10 +1,13 @@
-// The ticket's pruned random network exported as an ordinary model (src/theorem1/toNetwork.ts + io/onnx.ts):
-// onnxruntime-node runs the ONNX export and agrees with our own sparse forward pass, for a tiny MLP and a tiny
-// conv net with biases (the constant input folded into biases, the scale factors into the weights).
+// The ticket's pruned random network exported as a model: the dense form (src/theorem1/toNetwork.ts + io/onnx.ts)
+// and the compact ONNX form (io/ticketOnnx.ts: gather-and-scale, sparse weights). onnxruntime-node runs both and
+// they agree with our own sparse forward pass, for a tiny MLP and a tiny conv net with biases (the constant input
+// folded into biases, the scale factors into the weights); the compact file stores ≤ 12 bytes per kept weight.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import * as ort from 'onnxruntime-node';
 import { onnxBytesFromNetwork } from '../../src/io/onnx.js';
+import { onnxBytesFromTicket } from '../../src/io/ticketOnnx.js';
+import { keptParameterCount } from '../../src/theorem1/ticket.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { pruneWithSolver } from '../../src/theorem1/prune.js';
 import { materializeTicket, ticketForward } from '../../src/theorem1/ticket.js';
@@ -23,20 +26,29 @@ for (const [name, make, domain] of [['MLP', () => tinyMlp(2), 'any'], ['conv net
     const size = network.inputShape.reduce((a, b) => a * b, 1);
     const x = ballInputs(5, count, size, 2, domain === 'nonnegative');
     const ours = ticketForward(m, x, count);
-    const session = await ort.InferenceSession.create(onnxBytesFromNetwork(exported), { intraOpNumThreads: 1, interOpNumThreads: 1 });
-    let theirs: Float32Array;
-    try {
-      const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(x), [count, ...network.inputShape]) });
-      theirs = result['logits']!.data as Float32Array;
-    } finally {
-      await session.release();
-    }
-    assert.equal(theirs.length, ours.length);
+    const run = async (bytes: Uint8Array): Promise<Float32Array> => {
+      const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+      try {
+        const result = await session.run({ input: new ort.Tensor('float32', Float32Array.from(x), [count, ...network.inputShape]) });
+        return result['logits']!.data as Float32Array;
+      } finally {
+        await session.release();
+      }
+    };
+    const compactBytes = onnxBytesFromTicket(m);
+    const dense = await run(onnxBytesFromNetwork(exported));
+    const compact = await run(compactBytes);
     let scale = 0;
     for (const v of ours) scale = Math.max(scale, Math.abs(v));
-    for (let i = 0; i < ours.length; i++) {
-      // float32 weights, folded scale factors and float32 accumulation in onnxruntime: ~1e-6 relative.
-      assert.ok(Math.abs(theirs[i]! - ours[i]!) <= 1e-4 * (1 + scale), `output ${i}: onnxruntime ${theirs[i]}, ours ${ours[i]}`);
+    for (const [form, theirs] of [['dense', dense], ['compact', compact]] as const) {
+      assert.equal(theirs.length, ours.length, form);
+      for (let i = 0; i < ours.length; i++) {
+        // float32 weights, folded scale factors and float32 accumulation in onnxruntime: ~1e-6 relative.
+        assert.ok(Math.abs(theirs[i]! - ours[i]!) <= 1e-4 * (1 + scale), `${form} output ${i}: onnxruntime ${theirs[i]}, ours ${ours[i]}`);
+      }
     }
+    // Only the kept structure is stored: 12 bytes a kept weight (+ 4 per stage-1 bias) and the graph.
+    const kept = keptParameterCount(ticket);
+    assert.ok(compactBytes.length <= 12 * kept + 4 * m.stages[0]!.units.length + 4096, `${compactBytes.length} bytes for ${kept} kept weights`);
   });
 }

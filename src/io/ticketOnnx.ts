@@ -1,0 +1,149 @@
+/**
+ * A ticket as a compact ONNX model on real inputs: only the kept structure is stored. Per stage i, the first layer
+ * of the block keeps one weight per kept unit, so it is a gather-and-scale — h = Relu(Gather(x, j) · u (+ b)) — and
+ * the second layer is a MatMul (dense) or Conv (conv2d) whose weight is a `sparse_initializer` holding the kept
+ * edges only (float32 values, int64 linear indices: 12 bytes an edge). onnxruntime densifies sparse initializers
+ * when it loads the model; the file stays proportional to the ticket. The same folding as the dense export
+ * (src/theorem1/toNetwork.ts, real form): α into stage 1's u, the constant input into stage 1's biases σ(u·α),
+ * outputScale into the last stage's v; every other weight is the random float32 value itself.
+ */
+import onnxProto from 'onnx-proto';
+import type { onnx as OnnxTypes } from 'onnx-proto';
+import type { CopiedLayer } from '../theorem1/theorem1.js';
+import type { MaterializedTicket } from '../theorem1/ticket.js';
+import { writeFileAtomic } from './atomicFile.js';
+import { ONNX_DEFAULT_OPSET, ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_METADATA_ARCH, ONNX_OUTPUT_NAME } from './onnx.js';
+import { DataType, encodeFloatTensor, type TensorProto } from './onnxTensor.js';
+
+const { onnx } = onnxProto;
+
+function int32Tensor(name: string, dims: readonly number[], data: Int32Array): TensorProto {
+  const raw = new Uint8Array(4 * data.length);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) view.setInt32(4 * i, data[i]!, true);
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.INT32, rawData: raw });
+}
+
+function int64Tensor(name: string, dims: readonly number[], data: Float64Array): TensorProto {
+  const raw = new Uint8Array(8 * data.length);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) view.setBigInt64(8 * i, BigInt(data[i]!), true);
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.INT64, rawData: raw });
+}
+
+const intAttribute = (name: string, value: number): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
+const intsAttribute = (name: string, values: number[]): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
+
+function valueInfo(name: string, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
+  return { name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
+}
+
+/** The compact ONNX model of a ticket (see the file header). */
+export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
+  const { meta } = ticket;
+  const nodes: OnnxTypes.INodeProto[] = [];
+  const initializers: TensorProto[] = [];
+  const sparse: OnnxTypes.ISparseTensorProto[] = [];
+  let current = ONNX_INPUT_NAME;
+  let shape = [...meta.inputShape];
+  const add = (opType: string, name: string, inputs: string[], attribute: OnnxTypes.IAttributeProto[] = []): void => {
+    const output = `/${name}/${opType}_output_0`;
+    nodes.push({ name: `/${name}/${opType}`, opType, input: inputs, output: [output], attribute });
+    current = output;
+  };
+  const copied = (layer: CopiedLayer, name: string): void => {
+    if (layer.kind === 'relu') add('Relu', name, [current]);
+    else if (layer.kind === 'flatten') {
+      add('Flatten', name, [current], [intAttribute('axis', 1)]);
+      shape = [shape.reduce((a, b) => a * b, 1)];
+    } else {
+      add('MaxPool', name, [current], [intsAttribute('kernel_shape', [layer.size, layer.size]), intsAttribute('strides', [layer.size, layer.size])]);
+      shape = [shape[0]!, Math.floor(shape[1]! / layer.size), Math.floor(shape[2]! / layer.size)];
+    }
+  };
+  meta.before.forEach((layer, i) => copied(layer, `before.${i}`));
+  const last = ticket.stages.length - 1;
+  ticket.stages.forEach((stage, s) => {
+    const g = stage.geometry;
+    const scope = `pair${s + 1}`;
+    const conv = g.kind === 'conv2d';
+    const units = stage.unitInput.length;
+    // First layer: one weight per kept unit. Units that read stage 1's constant input become a bias σ(u·α).
+    const foldConstant = s === 0 && meta.constant;
+    const alpha = s === 0 ? meta.inputScale : 1;
+    const index = new Int32Array(units);
+    const scale = new Float32Array(units);
+    const bias = foldConstant ? new Float32Array(units) : null;
+    for (let q = 0; q < units; q++) {
+      const j = stage.unitInput[q]!;
+      const u = stage.unitWeight[q]!;
+      if (foldConstant && j >= g.realInUnits) bias![q] = u * alpha;
+      else {
+        index[q] = j;
+        scale[q] = alpha === 1 ? u : u * alpha;
+      }
+    }
+    const perUnit = conv ? [1, units, 1, 1] : [units];
+    initializers.push(int32Tensor(`${scope}.hidden.index`, [units], index), encodeFloatTensor(`${scope}.hidden.weight`, perUnit, scale));
+    add('Gather', `${scope}/hidden`, [current, `${scope}.hidden.index`], [intAttribute('axis', 1)]);
+    add('Mul', `${scope}/hidden`, [current, `${scope}.hidden.weight`]);
+    if (bias) {
+      initializers.push(encodeFloatTensor(`${scope}.hidden.bias`, perUnit, bias));
+      add('Add', `${scope}/hidden`, [current, `${scope}.hidden.bias`]);
+    }
+    add('Relu', `${scope}/hidden`, [current]);
+    // Second layer: the kept edges as a sparse weight, linear indices ascending.
+    const k = g.kernelSize;
+    const kk = k * k;
+    const edges = stage.edgeWeight.length;
+    const outScale = s === last ? meta.outputScale : 1;
+    const linear = new Float64Array(edges);
+    const order = new Int32Array(edges);
+    for (let o = 0; o < g.outUnits; o++) {
+      for (let e = stage.edgeOffsets[o]!; e < stage.edgeOffsets[o + 1]!; e++) {
+        const q = stage.edgeUnit[e]!;
+        // MatMul's B is [L, out] (row q, column o); Conv's W is [out, L, k, k].
+        linear[e] = conv ? (o * units + q) * kk + stage.edgeTap[e]! : q * g.outUnits + o;
+        order[e] = e;
+      }
+    }
+    order.sort((a, b) => linear[a]! - linear[b]!);
+    const values = new Float32Array(edges);
+    const indices = new Float64Array(edges);
+    order.forEach((e, i) => {
+      values[i] = outScale === 1 ? stage.edgeWeight[e]! : stage.edgeWeight[e]! * outScale;
+      indices[i] = linear[e]!;
+    });
+    const dims = conv ? [g.outUnits, units, k, k] : [units, g.outUnits];
+    sparse.push({ dims, values: encodeFloatTensor(`${scope}.out.weight`, [edges], values), indices: int64Tensor(`${scope}.out.weight_indices`, [edges], indices) });
+    if (conv) {
+      add('Conv', `${scope}/out`, [current, `${scope}.out.weight`], [intsAttribute('kernel_shape', [k, k]), intsAttribute('pads', [g.padding, g.padding, g.padding, g.padding]), intsAttribute('strides', [1, 1])]);
+      shape = [g.outUnits, g.outputHeight, g.outputWidth];
+    } else {
+      add('MatMul', `${scope}/out`, [current, `${scope}.out.weight`]);
+      shape = [g.outUnits];
+    }
+    g.after.forEach((layer, i) => copied(layer, `${scope}/after.${i}`));
+  });
+  nodes[nodes.length - 1]!.output = [ONNX_OUTPUT_NAME];
+  const model = onnx.ModelProto.create({
+    irVersion: ONNX_IR_VERSION,
+    opsetImport: [{ domain: '', version: ONNX_DEFAULT_OPSET }],
+    producerName: 'lottery',
+    graph: {
+      name: `ticket:${meta.construction}`,
+      node: nodes,
+      initializer: initializers,
+      sparseInitializer: sparse,
+      input: [valueInfo(ONNX_INPUT_NAME, ['batch', ...meta.inputShape])],
+      output: [valueInfo(ONNX_OUTPUT_NAME, ['batch', ...shape])],
+    },
+    metadataProps: [{ key: ONNX_METADATA_ARCH, value: `ticket:${meta.construction}` }],
+  });
+  const encoded = onnx.ModelProto.encode(model).finish();
+  return new Uint8Array(encoded.buffer, encoded.byteOffset, encoded.byteLength);
+}
+
+export function exportTicketOnnx(path: string, ticket: MaterializedTicket): void {
+  writeFileAtomic(path, onnxBytesFromTicket(ticket));
+}
