@@ -3,7 +3,7 @@
  * tolerance that keeps its accuracy, write and re-read the ticket, and verify it on the 10,000 MNIST test images
  * (+ ball points and the adversarial search), on 2 worker threads. Goals: prune ≤ 20 s, verify on the test
  * images ≤ 10 s, peak memory ≤ 2 GiB. Prints the figures (timings are the machine's, shared with other jobs).
- * Run: node dist/bench/tickets.bench.js [--target FILE] [--tolerance ε (default 1)] [--samples n] [--workers 2] [--seed 1]
+ * Run: node dist/bench/tickets.bench.js [--target FILE] [--tolerance ε (default 0.5)] [--samples n] [--workers 2] [--seed 1]
  */
 import { readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -25,7 +25,7 @@ function option(name: string, fallback: string): string {
 }
 
 const targetFile = option('target', '/tmp/targets/fc2.safetensors');
-const tolerance = Number(option('tolerance', '1'));
+const tolerance = Number(option('tolerance', '0.5'));
 const samples = option('samples', '');
 const workers = Number(option('workers', '2'));
 const seed = Number(option('seed', '1'));
