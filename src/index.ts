@@ -44,6 +44,7 @@ import { createEvaluator } from './theorem1/evaluator.js';
 import { planPrune, pruneWithSolver } from './theorem1/prune.js';
 import { pruneReport, type PruneReport } from './theorem1/report.js';
 import { INPUT_DOMAINS, type InputDomain } from './theorem1/theorem1.js';
+import { checkInputBox, type InputBox } from './theorem1/boxCertificate.js';
 import type { Ticket } from './theorem1/ticket.js';
 import { verifyTicket as measureTicket, type VerifyData, type VerifyReport } from './theorem1/verify.js';
 
@@ -56,6 +57,7 @@ export type { PruneReport } from './theorem1/report.js';
 export type { StagePruneReport } from './theorem1/prune.js';
 export type { VerifyReport, ErrorStats } from './theorem1/verify.js';
 export type { SizeReport } from './theorem1/sizes.js';
+export type { InputBox, BoxCertifiedBound } from './theorem1/boxCertificate.js';
 export type { ApproximationSummary, OutsideToleranceRecord, ResolvedApproximateOptions } from './approximate/approximate.js';
 export type { RssSpec, RssResult, RssRecord, RssFit } from './experiments/rss.js';
 export type { EvaluationResult } from './nn/evaluate.js';
@@ -218,6 +220,8 @@ export interface PruneTheorem1Options {
   malachSample?: number;
   /** Refuse before allocating when the estimated memory exceeds this. */
   memoryLimit?: MemoryLimit;
+  /** The box [low, high]^d of the box certificate (default: the target's MNIST input box; null: none). */
+  inputBox?: InputBox | null;
 }
 
 /** The fields of `lottery prune --json`, with `ticket` the ticket itself and `target` the file it came from (null: in memory). */
@@ -269,6 +273,7 @@ export async function pruneTheorem1(network: Network, options: PruneTheorem1Opti
     seconds: 0,
     solveSeconds,
     ...(options.failureProbability !== undefined ? { failureProbability: options.failureProbability } : {}),
+    ...(options.inputBox !== undefined ? { inputBox: options.inputBox === null ? null : checkInputBox(options.inputBox) } : {}),
   });
   report.seconds = (now() - started) / 1000;
   return { target: network.source?.file ?? null, ...report, ticket: outcome.ticket };
@@ -311,6 +316,8 @@ export interface VerifyTicketOptions {
   mnist?: boolean;
   /** Inputs evaluated so far (test images, ball points, adversarial candidates) out of the total. */
   onProgress?: (done: number, total: number) => void;
+  /** The box [low, high]^d of the box certificate (default: the target's MNIST input box; null: none). */
+  inputBox?: InputBox | null;
 }
 
 /**
@@ -340,7 +347,7 @@ export async function verifyTicket(ticket: Ticket, network: Network, options: Ve
   const evaluator = createEvaluator(network, ticket, workers);
   let report: VerifyReport;
   try {
-    report = await measureTicket(network, ticket, data, evaluator, { randomPoints, adversarialEvaluations, now, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}) });
+    report = await measureTicket(network, ticket, data, evaluator, { randomPoints, adversarialEvaluations, now, ...(options.onProgress !== undefined ? { onProgress: options.onProgress } : {}), ...(options.inputBox !== undefined ? { inputBox: options.inputBox === null ? null : checkInputBox(options.inputBox) } : {}) });
   } finally {
     await evaluator.close();
   }

@@ -44,6 +44,17 @@ export const parseSeed = (text: string): number => parseNumber('--seed', text, {
 export const parseWorkers = (text: string | undefined): number | undefined =>
   text === undefined ? undefined : parseNumber('--workers', text, { integer: true, min: 1, max: 256 });
 
+/** --input-box LOW,HIGH of prune and verify: the box of the box certificate. */
+export const inputBoxOption = (): Option =>
+  new Option('--input-box <low,high>', 'certify also over the box [low, high]^d (default: the MNIST pixel box of the target\'s preprocessing; none for other inputs)');
+
+export function parseInputBox(text: string | undefined): { low: number; high: number } | undefined {
+  if (text === undefined) return undefined;
+  const list = parseNumberList('--input-box', text, {}, 2);
+  if (list.length !== 2 || !(list[0]! < list[1]!)) throw new InputError(`--input-box: expected LOW,HIGH with LOW < HIGH, got '${text}'`);
+  return { low: list[0]!, high: list[1]! };
+}
+
 // ───────────────────────────── memory, targets, plans ─────────────────────────────
 
 /** The memory limit in force for this invocation: --memory-limit, else LOTTERY_MEMORY_LIMIT, else half the machine. */

@@ -18,7 +18,7 @@ import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
-import { archOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags } from './options.js';
+import { archOption, inputBoxOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseInputBox, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags } from './options.js';
 
 interface PruneFlags extends TargetFlags {
   tolerance?: string;
@@ -27,6 +27,7 @@ interface PruneFlags extends TargetFlags {
   samples?: string;
   failureProbability?: string;
   maxSamples?: string;
+  inputBox?: string;
   outputTolerance?: string;
   distribution: string;
   objective: string;
@@ -55,6 +56,7 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--samples <n>', 'n: 2n hidden units per input unit (one value, or one per layer "21,16"); default ⌈log2(1/ε′)⌉ + 6 per layer')
     .option('--failure-probability <δ>', "take n from Theorem 1's formula for failure probability δ instead")
     .option('--max-samples <n>', 'without --samples, n is raised layer by layer until the certificate meets ε; stop at n (default 40, the solver limit) and refuse')
+    .addOption(inputBoxOption())
     .option('--output-tolerance <T>', 'the guarantee in logits instead of --tolerance: max ‖f(x) − g(x)‖ ≤ T over the input domain (translated to ε = T / output scale)')
     .option('--distribution <name>', 'random weights: uniform (U[-1,1], the theorem), normal, log-uniform', 'uniform')
     .option('--objective <name>', 'sparsest: fewest kept edges within ε′ (default); closest: least error', 'sparsest')
@@ -79,6 +81,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const planOptions = planOptionsFromFlags(flags, EXAMPLE, (outputTolerance) =>
     normalisedTolerance(network, { outputTolerance, ...(flags.inputDomain !== undefined ? { inputDomain: flags.inputDomain as InputDomain } : {}), ...(flags.inputRadius !== undefined ? { inputRadius: Number(flags.inputRadius) } : {}) }),
   );
+  const inputBox = parseInputBox(flags.inputBox);
   const maxSamples = flags.maxSamples === undefined ? undefined : parseNumber('--max-samples', flags.maxSamples, { integer: true, min: 1, max: 40 });
   const distribution = parseDistribution(flags.distribution);
   const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
@@ -103,6 +106,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
       ...(planOptions.inputRadius !== undefined ? { inputRadius: planOptions.inputRadius } : {}),
       ...(workers !== undefined ? { workers } : {}),
       ...(maxSamples !== undefined ? { maxSamples } : {}),
+      ...(inputBox !== undefined ? { inputBox } : {}),
     });
   } finally {
     progress.stop();
@@ -152,6 +156,7 @@ export function humanPruneReport(r: PruneCommandReport): string {
   }
   if (!r.toleranceMet) lines.push(`NOTE: the certificate (normalised ${sci(r.certifiedBoundNormalised)}) is above ε = ${r.tolerance}: n was given (--samples or --failure-probability); without it, n is raised until ε is met`);
   lines.push(`certificate: sup ‖f(x) − g(x)‖ ≤ ${sci(r.certifiedBound)} over ‖x‖ ≤ ${sci(r.inputRadius)} (normalised ${sci(r.certifiedBoundNormalised)}; ε = ${r.tolerance} would guarantee ${sci(r.guaranteedBound)}; a-priori Frobenius composition ${sci(r.aPrioriBoundNormalised)})`);
+  if (r.inputBox !== null) lines.push(`box certificate: sup ‖f(x) − g(x)‖ ≤ ${r.boxCertifiedBound === null ? 'not available for this ticket' : `${sci(r.boxCertifiedBound)} (${r.boxCertificateMethod})`} over x ∈ [${r.inputBox.low}, ${r.inputBox.high}]^d`);
   lines.push(`random network: ${int(r.randomParams)} weights as Theorem 1 counts them (${int(r.randomBlockParams)} in the block structure), none stored; kept ${int(r.keptParams)} (${(r.keptParams / r.targetParams).toFixed(2)}× the target)`);
   if (r.sizes) {
     lines.push('');

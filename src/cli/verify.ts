@@ -4,7 +4,7 @@
  * on random points of the certified input ball and at the worst input a derivative-free search finds, beside the
  * stored certificate, with both accuracies and their argmax agreement.
  */
-import { archOption, jsonOption, loadTarget, preprocessOption, requiredFlag, workersOption } from './options.js';
+import { archOption, inputBoxOption, jsonOption, loadTarget, parseInputBox, preprocessOption, requiredFlag, workersOption } from './options.js';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { loadTicket } from '../io/ticketFile.js';
@@ -27,6 +27,7 @@ interface VerifyFlags {
   workers?: string;
   json?: boolean;
   progress: boolean;
+  inputBox?: string;
 }
 
 const EXAMPLE = 'lottery verify --ticket fc2.ticket.safetensors --target fc2.safetensors';
@@ -46,6 +47,7 @@ export const registerVerify: RegisterCommand = (program: Command, io: CliIo) => 
     .addOption(preprocessOption())
     .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
+    .addOption(inputBoxOption())
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((flags: VerifyFlags) => runVerifyCommand(flags, io));
 };
@@ -56,6 +58,7 @@ async function runVerifyCommand(flags: VerifyFlags, io: CliIo): Promise<void> {
   const adversarialEvaluations = parseNumber('--adversarial-evaluations', flags.adversarialEvaluations, { integer: true, min: 0 });
   const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
   const limit = flags.limit === undefined ? undefined : parseNumber('--limit', flags.limit, { integer: true, min: 1 });
+  const inputBox = parseInputBox(flags.inputBox);
   const ticket = loadTicket(ticketFile);
   const { network, sha256, file } = loadTarget(flags, EXAMPLE);
   if (sha256 !== ticket.meta.targetSha256) {
@@ -71,6 +74,7 @@ async function runVerifyCommand(flags: VerifyFlags, io: CliIo): Promise<void> {
       mnist: flags.mnist,
       ...(workers !== undefined ? { workers } : {}),
       ...(limit !== undefined ? { limit } : {}),
+      ...(inputBox !== undefined ? { inputBox } : {}),
     });
   } finally {
     progress.stop();
@@ -88,6 +92,7 @@ export function humanVerifyReport(r: VerifyReport, ticket: string, target: strin
   lines.push(`ticket ${ticket} against ${target}: random network regenerated from the seed, depth ${r.depth}`);
   lines.push(`parameters: target ${int(r.targetParams)}, random ${int(r.randomParams)} (block structure ${int(r.randomBlockParams)}), kept ${int(r.keptParams)}`);
   lines.push(`domain: ${r.inputDomain}, ‖x‖ ≤ ${sci(r.inputRadius)}; certified sup ‖f − g‖ ≤ ${sci(r.certifiedBound)} (normalised ${sci(r.certifiedBoundNormalised)}, ε = ${r.tolerance})`);
+  if (r.inputBox !== null) lines.push(`box [${r.inputBox.low}, ${r.inputBox.high}]^d: certified sup ‖f − g‖ ≤ ${r.boxCertifiedBound === null ? 'not available for this ticket' : `${sci(r.boxCertifiedBound)} (${r.boxCertificateMethod})`}`);
   lines.push('| inputs | count | max ‖f − g‖ | mean ‖f − g‖ |');
   lines.push('|---|---|---|---|');
   if (r.dataError) lines.push(`| MNIST test | ${int(r.dataError.count)} | ${sci(r.dataError.max)} | ${sci(r.dataError.mean)} |`);

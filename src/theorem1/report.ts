@@ -10,6 +10,8 @@ import type { PruneOutcome, SampleCountSearch, StagePruneReport } from './prune.
 import { sizeReport, type SizeReport } from './sizes.js';
 import type { InputDomain } from './theorem1.js';
 import { networkSizes } from './bounds.js';
+import { certifyBox, defaultInputBox, type BoxCertifiedBound, type InputBox } from './boxCertificate.js';
+import { materializeTicket } from './ticket.js';
 
 export interface PruneReport {
   /** SHA-256 of the target file (or of its weights, for a network built in memory): verify checks it. */
@@ -38,6 +40,11 @@ export interface PruneReport {
   stages: StagePruneReport[];
   /** certifiedBoundNormalised ≤ tolerance: the ε asked for is certified. */
   toleranceMet: boolean;
+  /** The box [low, high]^d of the box certificate (null: unknown for this target and not given). */
+  inputBox: InputBox | null;
+  /** Certified sup ‖f(x) − g(x)‖ over the box (logits); null when no box or no method applies. */
+  boxCertifiedBound: number | null;
+  boxCertificateMethod: BoxCertifiedBound['method'] | null;
   /** Layers whose n was raised to meet ε, with every n tried (empty: the defaults met ε; null: n was given). */
   sampleCountSearch: SampleCountSearch[] | null;
   sizes: SizeReport | null;
@@ -47,8 +54,10 @@ export interface PruneReport {
 
 export function pruneReport(
   result: PruneOutcome,
-  context: { network: Network; malachSample: number; seconds: number; solveSeconds: number; failureProbability?: number },
+  context: { network: Network; malachSample: number; seconds: number; solveSeconds: number; failureProbability?: number; inputBox?: InputBox | null },
 ): PruneReport {
+  const box = context.inputBox === undefined ? defaultInputBox(context.network) : context.inputBox;
+  const boxBound = box === null ? null : certifyBox(context.network, materializeTicket(result.ticket), box);
   const meta = result.ticket.meta;
   const keptParams = result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
   const targetParams = parameterCount(context.network);
@@ -90,6 +99,9 @@ export function pruneReport(
     depth: 2 * meta.stages.length,
     stages: result.stages,
     toleranceMet: meta.certificate.normalisedBound <= meta.tolerance,
+    inputBox: box,
+    boxCertifiedBound: boxBound?.bound ?? null,
+    boxCertificateMethod: boxBound?.method ?? null,
     sampleCountSearch: result.sampleCountSearch,
     sizes,
     seconds: context.seconds,

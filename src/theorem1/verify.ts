@@ -8,6 +8,7 @@ import { InputError } from '../core/errors.js';
 import { RandomStream, namedStream } from '../core/random.js';
 import { parameterCount, type Network } from '../nn/network.js';
 import { adversarialSearch, outputErrors } from './adversarial.js';
+import { certifyBox, defaultInputBox, type BoxCertifiedBound, type InputBox } from './boxCertificate.js';
 import { networkSizes } from './bounds.js';
 import type { Evaluator } from './evaluator.js';
 import { keptParameterCount, keptWeightsSha256, materializeTicket, type MaterializedTicket, type Ticket } from './ticket.js';
@@ -28,6 +29,8 @@ export interface VerifyOptions {
   now?: () => number;
   /** Inputs evaluated so far (data, ball points, adversarial candidates) out of the planned total. */
   onProgress?: (done: number, total: number) => void;
+  /** The box of the box certificate (default: the target's MNIST input box; null: none). */
+  inputBox?: InputBox | null;
 }
 
 export interface ErrorStats {
@@ -60,6 +63,11 @@ export interface VerifyReport {
   adversarialError: { max: number; evaluations: number };
   /** maxOutputError ≤ certifiedBound. */
   withinCertificate: boolean;
+  /** The box [low, high]^d of the box certificate (null: unknown for this target and not given). */
+  inputBox: InputBox | null;
+  /** Certified sup ‖f(x) − g(x)‖ over the box (logits); null when no box or no method applies. */
+  boxCertifiedBound: number | null;
+  boxCertificateMethod: BoxCertifiedBound['method'] | null;
   targetAccuracy: number | null;
   ticketAccuracy: number | null;
   argmaxAgreement: number | null;
@@ -220,6 +228,8 @@ export async function verifyTicket(target: Network, ticket: Ticket, data: Verify
   options.onProgress?.(total, total);
 
   const maxOutputError = Math.max(dataError?.max ?? 0, ballError.max, adversarial.maxError);
+  const box = options.inputBox === undefined ? defaultInputBox(target) : options.inputBox;
+  const boxBound = box === null ? null : certifyBox(target, evaluator.materialized, box);
   const sizes = networkSizes(meta.stages, parameterCount(target));
   let outside = 0;
   for (const s of meta.certificate.stages) outside += s.outsideTolerance;
@@ -240,6 +250,9 @@ export async function verifyTicket(target: Network, ticket: Ticket, data: Verify
     ballError,
     adversarialError: { max: adversarial.maxError, evaluations: adversarial.evaluations },
     withinCertificate: maxOutputError <= meta.certificate.realBound,
+    inputBox: box,
+    boxCertifiedBound: boxBound?.bound ?? null,
+    boxCertificateMethod: boxBound?.method ?? null,
     targetAccuracy,
     ticketAccuracy,
     argmaxAgreement,
