@@ -5,6 +5,7 @@
  */
 import { closestKernel, halfSums } from './closest.js';
 import { canonicalSum, resultFromFlags } from './result.js';
+import { smallSubsetSearch } from './smallSubsets.js';
 import { MAX_SAMPLE_COUNT, type SubsetSumInstance, type SubsetSumResult } from './types.js';
 import { validateInstance } from './validate.js';
 
@@ -16,7 +17,15 @@ import { validateInstance } from './validate.js';
  *   cardinality c bounds k*, and k = 4 .. c−1 are searched by meet in the middle per cardinality split
  *   (query half sums of cardinality j against the sorted grid-half sums of cardinality k − j, binary
  *   search); if none is within ε, k* = c and the closest subset is also the least-error one of size c.
+ *   For n ≥ 24, sizes 4..6 are first searched by combinations (smallSubsets.ts), exact and far cheaper; the full
+ *   search then only runs when the answer has 7 or more values.
  */
+
+/**
+ * From this n on, sizes 4..6 are searched by combinations first (smallSubsets.ts). Below it the full search is as
+ * fast, and every result of the toolkit's runs at n ≤ 23 stays exactly what it was.
+ */
+export const SMALL_SEARCH_MIN_N = 24;
 
 /* Buffers of the cardinality search (module constants, see closest.ts; pages committed only when used). */
 const MAX_HALF = Math.ceil(MAX_SAMPLE_COUNT / 2);
@@ -91,7 +100,16 @@ function searchCardinality(nA: number, nB: number, target: number, k: number, fo
  * The sparsest subset of values[start .. start+n) within `tolerance` of `target` (see the file header):
  * writes flags[t] ∈ {0, 1} for t < n and returns the subset's canonical error.
  */
-export function sparsestKernel(values: Float64Array, start: number, n: number, target: number, tolerance: number, flags: Uint8Array): number {
+export function sparsestKernel(
+  values: Float64Array,
+  start: number,
+  n: number,
+  target: number,
+  tolerance: number,
+  flags: Uint8Array,
+  /** Search sizes 4..6 by combinations first (tests turn it off to use the full search as the oracle). */
+  smallSearch = n >= SMALL_SEARCH_MIN_N,
+): number {
   flags.fill(0, 0, n);
   // k = 0
   const e0 = Math.abs(target);
@@ -153,13 +171,20 @@ export function sparsestKernel(values: Float64Array, start: number, n: number, t
     flags[i3] = 1;
     return best;
   }
+  // Large n: sizes 4..6 by combinations (smallSubsets.ts), microseconds instead of the 2^(n/2) search below.
+  let firstK = 4;
+  if (smallSearch) {
+    const small = smallSubsetSearch(values, start, n, target, tolerance, flags);
+    if (small >= 0) return small;
+    if (small === -1) firstK = 7;
+  }
   // The closest subset: nothing within ε if it is not; otherwise its size bounds the answer.
   closestKernel(values, start, n, target, flags);
   const closestError = Math.abs(target - canonicalSum(values, start, n, flags));
   if (closestError > tolerance) return closestError;
   let closestSize = 0;
   for (let t = 0; t < n; t++) closestSize += flags[t]!;
-  if (closestSize <= 4) return closestError;
+  if (closestSize <= firstK) return closestError;
 
   const nA = n >> 1;
   const nB = n - nA;
@@ -178,7 +203,7 @@ export function sparsestKernel(values: Float64Array, start: number, n: number, t
 
   const found: Found = { error: Infinity, maskA: 0, gridSum: 0, gridCardinality: 0 };
   const candidate = CANDIDATE;
-  for (let k = 4; k < closestSize; k++) {
+  for (let k = firstK; k < closestSize; k++) {
     searchCardinality(nA, nB, target, k, found);
     if (!(found.error <= tolerance * (1 + 1e-9))) continue;
     let maskB = 0;
