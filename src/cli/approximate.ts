@@ -3,7 +3,7 @@
  * replaced by a subset sum of n random numbers, the result saved, evaluated on MNIST and set beside the
  * published table (src/experiments/approximateRun.ts; docs/experiment1.md).
  */
-import { archOption, jsonOption, memoryLimitFromCli, memoryLimitOption, preprocessOption, seedOption, workersOption } from './options.js';
+import { archOption, jsonOption, memoryLimitFromCli, memoryLimitOption, parseSeed, parseWorkers, preprocessOption, seedOption, workersOption } from './options.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -99,7 +99,7 @@ export function approximateOptionsFromFlags(flags: ApproximateFlags): Approximat
     coefficients: parseChoice('--coefficients', flags.coefficients, COEFFICIENT_SHARINGS),
     distribution: parseChoice('--distribution', flags.distribution, COEFFICIENT_DISTRIBUTIONS),
     objective: parseChoice('--objective', flags.objective, OBJECTIVES),
-    seed: parseNumber('--seed', required(flags.seed, '--seed'), { integer: true, min: 0, max: 0xffffffff }),
+    seed: parseSeed(required(flags.seed, '--seed')),
     chunkSize: parseNumber('--chunk-size', flags.chunkSize, { integer: true, min: 1, max: 10_000_000 }),
   };
   if (flags.samples !== undefined) options.sampleCount = parseNumber('--samples', flags.samples, { integer: true, min: 1, max: MAX_SAMPLE_COUNT });
@@ -119,7 +119,7 @@ async function runApproximateCommand(flags: ApproximateFlags, io: CliIo, command
   if (flags.samples !== undefined && flags.samplesSweep !== undefined) throw new InputError('--samples and --samples-sweep: give one or the other');
   const sweep = flags.samplesSweep === undefined ? null : parseIntegerRange('--samples-sweep', flags.samplesSweep, { min: 1, max: MAX_SAMPLE_COUNT }, 100);
   const preprocess = flags.preprocess === undefined ? undefined : parseChoice<Preprocess>('--preprocess', flags.preprocess, ['pixels', 'standard']);
-  const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  const workers = parseWorkers(flags.workers);
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const target = loadModel(targetFile, { ...(flags.arch !== undefined ? { arch: flags.arch } : {}), ...(preprocess !== undefined ? { preprocess } : {}) });
   const largestN = sweep !== null ? Math.max(...sweep) : (options.sampleCount ?? sampleCountFromFormula(options.sampleFactor, options.tolerance).sampleCount);

@@ -3,7 +3,7 @@
  * formula, the random network it implies (dense and block-structured), the Malach-style single-product baseline's
  * measured width, the counting lower bound — and with --search, the smallest n whose ticket meets the tolerance.
  */
-import { archOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, planOptionsFromFlags, preprocessOption, requiredFlag, workersOption } from './options.js';
+import { archOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseSeed, parseWorkers, planOptionsFromFlags, preprocessOption, requiredFlag, workersOption } from './options.js';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
@@ -71,12 +71,12 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
   const delta = parseNumber('--failure-probability', flags.failureProbability ?? '0.01', { above: 0, below: 1 });
   const planFlags = { ...flags, failureProbability: undefined };
   const options = planOptionsFromFlags(planFlags, EXAMPLE);
-  const seed = parseNumber('--seed', flags.seed, { integer: true, min: 0, max: 0xffffffff });
+  const seed = parseSeed(flags.seed);
   const distribution = parseDistribution(flags.distribution);
   const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 1 });
   const searchMax = parseNumber('--search-max', flags.searchMax, { integer: true, min: 1, max: 64 });
-  const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  const workers = parseWorkers(flags.workers);
   if (flags.target === undefined) throw new InputError(`--target is required, e.g. ${EXAMPLE}`);
   requiredFlag(flags.tolerance, '--tolerance', EXAMPLE);
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);

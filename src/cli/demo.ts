@@ -3,12 +3,11 @@
  * commands (printed before each runs, so a user can copy them): random-subset-sum coverage, a trained
  * fc2 target, Experiment 1, a Theorem-1 ticket with its verification and ONNX export, and edge-popup.
  */
-import { seedOption } from './options.js';
+import { parseSeed, seedOption } from './options.js';
 import type { Command } from 'commander';
 import { join } from 'node:path';
 import { RunError } from '../core/errors.js';
 import type { CliIo, RegisterCommand } from './io.js';
-import { parseNumber } from './parse.js';
 
 export interface DemoStep {
   title: string;
@@ -65,7 +64,7 @@ export const registerDemo: RegisterCommand = (program: Command, io: CliIo, runLo
     .option('--quick', 'fewer epochs and samples (about a minute)')
     .addHelpText('after', '\nExample:\n  lottery demo --out demo\n')
     .action(async (options: { out: string; seed: string; quick?: boolean }) => {
-      const seed = parseNumber('--seed', options.seed, { integer: true, min: 0, max: 0xffffffff });
+      const seed = parseSeed(options.seed);
       const steps = demoSteps(options.out, seed, Boolean(options.quick));
       const startedAt = Date.now();
       for (const [i, step] of steps.entries()) {

@@ -3,7 +3,7 @@
  * on MNIST at one kept/pruned fraction, its accuracy per epoch and time, beside the published accuracy when the
  * paper's table has the point (src/experiments/popup.ts). Sweeps: `lottery run experiments/fc2.json`.
  */
-import { jsonOption, memoryLimitFromCli, memoryLimitOption, seedOption, workersOption } from './options.js';
+import { jsonOption, memoryLimitFromCli, memoryLimitOption, parseSeed, seedOption, workersOption } from './options.js';
 import { join } from 'node:path';
 import { mkdirSync } from 'node:fs';
 import type { Command } from 'commander';
@@ -88,7 +88,7 @@ export function popupSpecFromFlags(flags: PopupFlags): PopupRunSpec {
   const spec: Record<string, unknown> = {
     arch: flags.arch,
     structure: flags.structure,
-    seed: parseNumber('--seed', flags.seed, { integer: true, min: 0, max: 0xffffffff }),
+    seed: parseSeed(flags.seed),
     epochs: parseNumber('--epochs', flags.epochs, { integer: true, min: 1, max: 10_000 }),
   };
   const numeric: [keyof PopupFlags, string, string, boolean][] = [

@@ -18,7 +18,7 @@ import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
 import { createProgress } from './progress.js';
-import { archOption, inputBoxOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseInputBox, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags } from './options.js';
+import { archOption, inputBoxOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseInputBox, parseSeed, parseWorkers, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags } from './options.js';
 
 interface PruneFlags extends TargetFlags {
   tolerance?: string;
@@ -76,7 +76,7 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
 
 async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const out = requiredFlag(flags.out, '--out', EXAMPLE);
-  const seed = parseNumber('--seed', requiredFlag(flags.seed, '--seed', EXAMPLE), { integer: true, min: 0, max: 0xffffffff });
+  const seed = parseSeed(requiredFlag(flags.seed, '--seed', EXAMPLE));
   const { network, sha256 } = loadTarget(flags, EXAMPLE);
   const planOptions = planOptionsFromFlags(flags, EXAMPLE, (outputTolerance) =>
     normalisedTolerance(network, { outputTolerance, ...(flags.inputDomain !== undefined ? { inputDomain: flags.inputDomain as InputDomain } : {}), ...(flags.inputRadius !== undefined ? { inputRadius: Number(flags.inputRadius) } : {}) }),
@@ -85,7 +85,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const maxSamples = flags.maxSamples === undefined ? undefined : parseNumber('--max-samples', flags.maxSamples, { integer: true, min: 1, max: 40 });
   const distribution = parseDistribution(flags.distribution);
   const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
-  const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  const workers = parseWorkers(flags.workers);
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 0 });
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const { plan } = planPrune(network, { ...planOptions, seed, distribution, objective, targetSha256: sha256 });

@@ -7,7 +7,7 @@
  * --workers goes to the verbs that take it when they run, never into a command's identity (results do not depend on it).
  */
 import { VERBS_WITH_OUTPUTS, outputOf, type Verb, type VerbOutput } from '../experiments/verbOutputs.js';
-import { jsonOption, seedOption } from './options.js';
+import { jsonOption, parseSeed, parseWorkers, seedOption } from './options.js';
 import { cpus, loadavg } from 'node:os';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
@@ -58,7 +58,7 @@ import { reproduceReport, type ReportTimings, type ReportVersions } from '../rep
 import type { RegisterCommand, RunLottery } from './io.js';
 import { VERSION } from './version.js';
 import { printJson, type CliIo } from './io.js';
-import { parseChoice, parseNumber } from './parse.js';
+import { parseChoice } from './parse.js';
 
 interface ReproduceFlags {
   out?: string;
@@ -321,8 +321,8 @@ async function runReproduceCommand(flags: ReproduceFlags, io: CliIo, runLottery:
   const started = performance.now();
   if (flags.out === undefined || flags.out === '') throw new InputError(`--out is required, e.g. ${EXAMPLE}`);
   const out = flags.out;
-  const seed = parseNumber('--seed', flags.seed, { integer: true, min: 0, max: 0xffffffff });
-  const workers = flags.workers === undefined ? null : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  const seed = parseSeed(flags.seed);
+  const workers = parseWorkers(flags.workers) ?? null;
   const scale: ReproduceScale = flags.scale !== undefined ? parseChoice('--scale', flags.scale, REPRODUCE_SCALES) : flags.quick ? 'quick' : 'full';
   const root = packageRoot();
 

@@ -3,7 +3,7 @@
  * line: a table or a JSON array of records, and with --out a run folder with JSONL, CSV, the fit and
  * an SVG plot of whole-interval coverage probability against n.
  */
-import { jsonOption, seedOption } from './options.js';
+import { jsonOption, parseSeed, seedOption } from './options.js';
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
@@ -66,7 +66,7 @@ export function rssSpecFromFlags(flags: RssFlags): RssSpec {
     sampleCounts: parseIntegerRange('--samples', flags.samples, { min: 1, max: MAX_SAMPLE_COUNT }),
     tolerances: parseNumberList('--tolerance', flags.tolerance, { above: 0 }),
     trials: parseNumber('--trials', flags.trials, { integer: true, min: 2, max: 100_000_000 }),
-    seed: parseNumber('--seed', flags.seed, { integer: true, min: 0, max: 0xffffffff }),
+    seed: parseSeed(flags.seed),
     interval: { low: interval[0]!, high: interval[1]! },
     targetProbability: parseNumber('--target-probability', flags.targetProbability, { above: 0, max: 1 }),
   };

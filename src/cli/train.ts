@@ -3,11 +3,10 @@
  * (wasm backend), reports per-epoch loss and accuracy, re-evaluates the result with our own forward
  * pass and saves it as safetensors with its training settings in the metadata.
  */
-import { jsonOption, memoryLimitFromCli, memoryLimitOption, seedOption } from './options.js';
+import { jsonOption, memoryLimitFromCli, memoryLimitOption, parseSeed, seedOption } from './options.js';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { checkMemory, checkTfHeap, trainMemory, trainTfMemory, type TrainMemoryInput } from '../core/limits.js';
-import { MAX_SEED } from '../core/random.js';
 import { saveModel } from '../io/modelFile.js';
 import { loadMnist } from '../io/mnist.js';
 import { createNetwork, parseArch, type ArchSpec } from '../nn/architectures.js';
@@ -107,7 +106,7 @@ const percent = (value: number): string => `${(100 * value).toFixed(2)} %`;
 
 async function runTrainCommand(flags: TrainFlags, io: CliIo): Promise<void> {
   const arch = parseArch(required(flags.arch, '--arch'));
-  const seed = parseNumber('--seed', required(flags.seed, '--seed'), { integer: true, min: 0, max: MAX_SEED });
+  const seed = parseSeed(required(flags.seed, '--seed'));
   const out = required(flags.out, '--out');
   if (!out.endsWith('.safetensors')) throw new InputError(`--out: expected a .safetensors file name, got '${out}'`);
   const d = defaultTraining(arch.name);

@@ -4,7 +4,7 @@
  * on random points of the certified input ball and at the worst input a derivative-free search finds, beside the
  * stored certificate, with both accuracies and their argmax agreement.
  */
-import { archOption, inputBoxOption, jsonOption, loadTarget, parseInputBox, preprocessOption, requiredFlag, workersOption } from './options.js';
+import { archOption, inputBoxOption, jsonOption, loadTarget, parseInputBox, parseWorkers, preprocessOption, requiredFlag, workersOption } from './options.js';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { loadTicket } from '../io/ticketFile.js';
@@ -56,7 +56,7 @@ async function runVerifyCommand(flags: VerifyFlags, io: CliIo): Promise<void> {
   const ticketFile = requiredFlag(flags.ticket, '--ticket', EXAMPLE);
   const randomPoints = parseNumber('--random-points', flags.randomPoints, { integer: true, min: 0, max: 10_000_000 });
   const adversarialEvaluations = parseNumber('--adversarial-evaluations', flags.adversarialEvaluations, { integer: true, min: 0 });
-  const workers = flags.workers === undefined ? undefined : parseNumber('--workers', flags.workers, { integer: true, min: 1, max: 256 });
+  const workers = parseWorkers(flags.workers);
   const limit = flags.limit === undefined ? undefined : parseNumber('--limit', flags.limit, { integer: true, min: 1 });
   const inputBox = parseInputBox(flags.inputBox);
   const ticket = loadTicket(ticketFile);
