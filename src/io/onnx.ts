@@ -37,15 +37,15 @@ export const ONNX_METADATA_ARCH = 'lottery.arch';
 type NodeProto = OnnxTypes.INodeProto;
 type AttributeProto = OnnxTypes.IAttributeProto;
 
-function intAttribute(name: string, value: number): AttributeProto {
+export function intAttribute(name: string, value: number): AttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
 }
 
-function intsAttribute(name: string, values: number[]): AttributeProto {
+export function intsAttribute(name: string, values: number[]): AttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INTS, ints: values };
 }
 
-function valueInfo(name: string, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
+export function valueInfo(name: string, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
   return {
     name,
     type: {

@@ -160,3 +160,19 @@ export function encodeFloatTensor(name: string, dims: readonly number[], data: F
   for (let i = 0; i < data.length; i++) view.setFloat32(4 * i, data[i]!, true);
   return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: raw });
 }
+
+/** An INT32 tensor in raw_data, little-endian. */
+export function encodeInt32Tensor(name: string, dims: readonly number[], data: Int32Array): TensorProto {
+  const raw = new Uint8Array(4 * data.length);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) view.setInt32(4 * i, data[i]!, true);
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.INT32, rawData: raw });
+}
+
+/** An INT64 tensor in raw_data, little-endian (values are integers below 2^53). */
+export function encodeInt64Tensor(name: string, dims: readonly number[], data: Float64Array): TensorProto {
+  const raw = new Uint8Array(8 * data.length);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) view.setBigInt64(8 * i, BigInt(data[i]!), true);
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.INT64, rawData: raw });
+}

@@ -12,31 +12,10 @@ import type { onnx as OnnxTypes } from 'onnx-proto';
 import type { CopiedLayer } from '../theorem1/theorem1.js';
 import type { MaterializedTicket } from '../theorem1/ticket.js';
 import { writeFileAtomic } from './atomicFile.js';
-import { ONNX_DEFAULT_OPSET, ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_METADATA_ARCH, ONNX_OUTPUT_NAME } from './onnx.js';
-import { DataType, encodeFloatTensor, type TensorProto } from './onnxTensor.js';
+import { ONNX_DEFAULT_OPSET, ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_METADATA_ARCH, ONNX_OUTPUT_NAME, intAttribute, intsAttribute, valueInfo } from './onnx.js';
+import { encodeFloatTensor, encodeInt32Tensor, encodeInt64Tensor, type TensorProto } from './onnxTensor.js';
 
 const { onnx } = onnxProto;
-
-function int32Tensor(name: string, dims: readonly number[], data: Int32Array): TensorProto {
-  const raw = new Uint8Array(4 * data.length);
-  const view = new DataView(raw.buffer);
-  for (let i = 0; i < data.length; i++) view.setInt32(4 * i, data[i]!, true);
-  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.INT32, rawData: raw });
-}
-
-function int64Tensor(name: string, dims: readonly number[], data: Float64Array): TensorProto {
-  const raw = new Uint8Array(8 * data.length);
-  const view = new DataView(raw.buffer);
-  for (let i = 0; i < data.length; i++) view.setBigInt64(8 * i, BigInt(data[i]!), true);
-  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.INT64, rawData: raw });
-}
-
-const intAttribute = (name: string, value: number): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INT, i: value });
-const intsAttribute = (name: string, values: number[]): OnnxTypes.IAttributeProto => ({ name, type: onnx.AttributeProto.AttributeType.INTS, ints: values });
-
-function valueInfo(name: string, dims: (number | string)[]): OnnxTypes.IValueInfoProto {
-  return { name, type: { tensorType: { elemType: DataType.FLOAT, shape: { dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })) } } } };
-}
 
 /** The compact ONNX model of a ticket (see the file header). */
 export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
@@ -84,7 +63,7 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
       }
     }
     const perUnit = conv ? [1, units, 1, 1] : [units];
-    initializers.push(int32Tensor(`${scope}.hidden.index`, [units], index), encodeFloatTensor(`${scope}.hidden.weight`, perUnit, scale));
+    initializers.push(encodeInt32Tensor(`${scope}.hidden.index`, [units], index), encodeFloatTensor(`${scope}.hidden.weight`, perUnit, scale));
     add('Gather', `${scope}/hidden`, [current, `${scope}.hidden.index`], [intAttribute('axis', 1)]);
     add('Mul', `${scope}/hidden`, [current, `${scope}.hidden.weight`]);
     if (bias) {
@@ -115,7 +94,7 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
       indices[i] = linear[e]!;
     });
     const dims = conv ? [g.outUnits, units, k, k] : [units, g.outUnits];
-    sparse.push({ dims, values: encodeFloatTensor(`${scope}.out.weight`, [edges], values), indices: int64Tensor(`${scope}.out.weight_indices`, [edges], indices) });
+    sparse.push({ dims, values: encodeFloatTensor(`${scope}.out.weight`, [edges], values), indices: encodeInt64Tensor(`${scope}.out.weight_indices`, [edges], indices) });
     if (conv) {
       add('Conv', `${scope}/out`, [current, `${scope}.out.weight`], [intsAttribute('kernel_shape', [k, k]), intsAttribute('pads', [g.padding, g.padding, g.padding, g.padding]), intsAttribute('strides', [1, 1])]);
       shape = [g.outUnits, g.outputHeight, g.outputWidth];
