@@ -19,32 +19,37 @@ interface Combinations {
 
 const MAX_N = 40;
 const MAX_TRIPLES = (MAX_N * (MAX_N - 1) * (MAX_N - 2)) / 6;
+const MAX_PAIRS = (MAX_N * (MAX_N - 1)) / 2;
+/** The mask bits of index i: 1 << i in lo for i < 20, 1 << (i − 20) in hi otherwise. */
+const BIT_LO = Int32Array.from({ length: MAX_N }, (_, i) => (i < 20 ? 1 << i : 0));
+const BIT_HI = Int32Array.from({ length: MAX_N }, (_, i) => (i < 20 ? 0 : 1 << (i - 20)));
+/* Module buffers (as in closest.ts): unsorted combinations, their order, and the sorted pairs and triples. */
 const RAW_SUMS = new Float64Array(MAX_TRIPLES);
 const RAW_LO = new Int32Array(MAX_TRIPLES);
 const RAW_HI = new Int32Array(MAX_TRIPLES);
 const ORDER = new Int32Array(MAX_TRIPLES);
+const PAIRS: Combinations = { sums: new Float64Array(MAX_PAIRS), lo: new Int32Array(MAX_PAIRS), hi: new Int32Array(MAX_PAIRS), count: 0 };
+const TRIPLES: Combinations = { sums: new Float64Array(MAX_TRIPLES), lo: new Int32Array(MAX_TRIPLES), hi: new Int32Array(MAX_TRIPLES), count: 0 };
 
-function makeCombinations(values: Float64Array, start: number, n: number, size: 2 | 3): Combinations {
+/** Fills `out` with the combinations of `size` values of values[start .. start+n), sorted by sum (then by enumeration order). */
+function makeCombinations(values: Float64Array, start: number, n: number, size: 2 | 3, out: Combinations): Combinations {
   let count = 0;
-  const bit = (i: number): [number, number] => (i < 20 ? [1 << i, 0] : [0, 1 << (i - 20)]);
   for (let i = 0; i < n; i++) {
     for (let j = i + 1; j < n; j++) {
+      const sum = values[start + i]! + values[start + j]!;
+      const lo = BIT_LO[i]! | BIT_LO[j]!;
+      const hi = BIT_HI[i]! | BIT_HI[j]!;
       if (size === 2) {
-        RAW_SUMS[count] = values[start + i]! + values[start + j]!;
-        const [a, b] = bit(i);
-        const [c, d] = bit(j);
-        RAW_LO[count] = a | c;
-        RAW_HI[count] = b | d;
+        RAW_SUMS[count] = sum;
+        RAW_LO[count] = lo;
+        RAW_HI[count] = hi;
         count++;
         continue;
       }
       for (let k = j + 1; k < n; k++) {
-        RAW_SUMS[count] = values[start + i]! + values[start + j]! + values[start + k]!;
-        const [a, b] = bit(i);
-        const [c, d] = bit(j);
-        const [e, f] = bit(k);
-        RAW_LO[count] = a | c | e;
-        RAW_HI[count] = b | d | f;
+        RAW_SUMS[count] = sum + values[start + k]!;
+        RAW_LO[count] = lo | BIT_LO[k]!;
+        RAW_HI[count] = hi | BIT_HI[k]!;
         count++;
       }
     }
@@ -52,15 +57,13 @@ function makeCombinations(values: Float64Array, start: number, n: number, size: 
   const order = ORDER.subarray(0, count);
   for (let i = 0; i < count; i++) order[i] = i;
   order.sort((x, y) => RAW_SUMS[x]! - RAW_SUMS[y]! || x - y);
-  const sums = new Float64Array(count);
-  const lo = new Int32Array(count);
-  const hi = new Int32Array(count);
   for (let i = 0; i < count; i++) {
-    sums[i] = RAW_SUMS[order[i]!]!;
-    lo[i] = RAW_LO[order[i]!]!;
-    hi[i] = RAW_HI[order[i]!]!;
+    out.sums[i] = RAW_SUMS[order[i]!]!;
+    out.lo[i] = RAW_LO[order[i]!]!;
+    out.hi[i] = RAW_HI[order[i]!]!;
   }
-  return { sums, lo, hi, count };
+  out.count = count;
+  return out;
 }
 
 interface Best {
@@ -107,11 +110,11 @@ function meet(A: Combinations, B: Combinations, target: number, best: Best): voi
  */
 export function smallSubsetSearch(values: Float64Array, start: number, n: number, target: number, tolerance: number, flags: Uint8Array): number {
   if (n > MAX_N || n < 4) return -1;
-  const pairs = makeCombinations(values, start, n, 2);
+  const pairs = makeCombinations(values, start, n, 2, PAIRS);
   let triples: Combinations | null = null;
   for (const k of [4, 5, 6]) {
     if (k > n) break;
-    if (k >= 5 && triples === null) triples = makeCombinations(values, start, n, 3);
+    if (k >= 5 && triples === null) triples = makeCombinations(values, start, n, 3, TRIPLES);
     const best: Best = { error: tolerance * (1 + 1e-9), lo: 0x7fffffff, hi: 0x7fffffff };
     if (k === 4) meet(pairs, pairs, target, best);
     else if (k === 5) meet(pairs, triples!, target, best);
