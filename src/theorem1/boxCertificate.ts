@@ -12,7 +12,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { PREPROCESS_STANDARD_MEAN, PREPROCESS_STANDARD_STD, type Network } from '../nn/network.js';
-import { planTheorem1, type CopiedLayer } from './theorem1.js';
+import { planTheorem1, type CopiedLayer, type PlannedStage } from './theorem1.js';
 import type { MaterializedTicket } from './ticket.js';
 
 export interface InputBox {
@@ -25,6 +25,11 @@ export interface BoxCertificate {
   bound: number;
   /** Per output, the bound on |f(x) − g(x)|. */
   perOutput: number[];
+}
+
+function planTargets(target: Network, ticket: MaterializedTicket): PlannedTargets {
+  const meta = ticket.meta;
+  return planTheorem1(target, { sampleCounts: meta.stages.map((s) => s.sampleCount), inputDomain: meta.inputDomain, inputRadius: meta.inputRadius });
 }
 
 interface Interval {
@@ -69,14 +74,17 @@ function splitAffine(P: Float64Array, N: Float64Array, out: number, inn: number,
   return { low, high };
 }
 
+/** What the certificate reads of the target's plan: Ã and s_i per stage. */
+export type PlannedTargets = { stages: ReadonlyArray<Pick<PlannedStage, 'target' | 'scale'>> };
+
 /**
  * The box certificate of a dense ticket for its target (the network it was pruned from), or null when a stage is
- * not dense. The target is planned again (deterministically) for Ã and the scales s_i.
+ * not dense. Ã and the scales s_i come from `plan` (prune has it) or from planning the target again (deterministic).
  */
-export function boxCertificate(target: Network, ticket: MaterializedTicket, box: InputBox): BoxCertificate | null {
+export function boxCertificate(target: Network, ticket: MaterializedTicket, box: InputBox, given?: PlannedTargets): BoxCertificate | null {
   if (boxCertificateUnsupported(ticket) !== null) return null;
+  const plan = given ?? planTargets(target, ticket);
   const meta = ticket.meta;
-  const plan = planTheorem1(target, { sampleCounts: meta.stages.map((s) => s.sampleCount), inputDomain: meta.inputDomain, inputRadius: meta.inputRadius });
   const inputSize = meta.inputShape.reduce((a, b) => a * b, 1);
   // Stage 1 reads [x; 1] (the constant when the target has biases): exact in both networks.
   const d0 = meta.constant ? inputSize + 1 : inputSize;
@@ -164,11 +172,11 @@ export interface BoxCertifiedBound {
  * The tighter of the interval certificate and the ball certificate (when the box lies in the ball's domain), or
  * null when neither applies (a conv ticket whose box is not inside its ball).
  */
-export function certifyBox(target: Network, ticket: MaterializedTicket, box: InputBox): BoxCertifiedBound | null {
+export function certifyBox(target: Network, ticket: MaterializedTicket, box: InputBox, plan?: PlannedTargets): BoxCertifiedBound | null {
   const meta = ticket.meta;
   const size = meta.inputShape.reduce((a, b) => a * b, 1);
   const inBall = Math.sqrt(size) * Math.max(Math.abs(box.low), Math.abs(box.high)) <= meta.inputRadius && (meta.inputDomain === 'any' || box.low >= 0);
-  const interval = boxCertificate(target, ticket, box);
+  const interval = boxCertificate(target, ticket, box, plan);
   if (interval === null && !inBall) return null;
   if (interval !== null && (!inBall || interval.bound <= meta.certificate.realBound)) return { bound: interval.bound, method: 'interval' };
   return { bound: meta.certificate.realBound, method: 'ball' };

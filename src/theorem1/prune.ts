@@ -32,7 +32,7 @@ import {
   type PlannedStage,
   type Theorem1Plan,
 } from './theorem1.js';
-import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, keptWeightsSha256, materializeTicket, type Ticket, type TicketStageMasks } from './ticket.js';
+import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, keptWeightsSha256, materializeTicket, type MaterializedTicket, type Ticket, type TicketStageMasks } from './ticket.js';
 
 export type BatchSolver = (batch: SubsetSumBatch, onProgress?: (done: number, total: number) => void) => Promise<SubsetSumBatchResult>;
 
@@ -90,6 +90,8 @@ export interface StagePruneReport {
 
 export interface PruneOutcome {
   ticket: Ticket;
+  /** The ticket with its kept weights regenerated (computed for keptWeightsSha256; reused by the report). */
+  materialized: MaterializedTicket;
   plan: Theorem1Plan;
   stages: StagePruneReport[];
   sampleCountFormula: SampleCountFormula | null;
@@ -235,8 +237,9 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
     },
     masks,
   };
-  ticket.meta.keptWeightsSha256 = keptWeightsSha256(materializeTicket(ticket).stages);
-  return { ticket, plan, stages: reports, sampleCountFormula: formula, sampleCountSearch };
+  const materialized = materializeTicket(ticket); // shares ticket.meta, so it carries the checksum set next
+  ticket.meta.keptWeightsSha256 = keptWeightsSha256(materialized.stages);
+  return { ticket, materialized, plan, stages: reports, sampleCountFormula: formula, sampleCountSearch };
 }
 
 /** Instances of a stage: one per non-zero entry, two for two-branch columns. */

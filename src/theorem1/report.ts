@@ -11,7 +11,6 @@ import { sizeReport, type SizeReport } from './sizes.js';
 import type { InputDomain } from './theorem1.js';
 import { networkSizes } from './bounds.js';
 import { certifyBox, defaultInputBox, type BoxCertifiedBound, type InputBox } from './boxCertificate.js';
-import { materializeTicket } from './ticket.js';
 
 export interface PruneReport {
   /** SHA-256 of the target file (or of its weights, for a network built in memory): verify checks it. */
@@ -57,7 +56,7 @@ export function pruneReport(
   context: { network: Network; malachSample: number; seconds: number; solveSeconds: number; failureProbability?: number; inputBox?: InputBox | null },
 ): PruneReport {
   const box = context.inputBox === undefined ? defaultInputBox(context.network) : context.inputBox;
-  const boxBound = box === null ? null : certifyBox(context.network, materializeTicket(result.ticket), box);
+  const boxBound = box === null ? null : certifyBox(context.network, result.materialized, box, result.plan);
   const meta = result.ticket.meta;
   const keptParams = result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
   const targetParams = parameterCount(context.network);
