@@ -11,18 +11,12 @@ import { InputError } from './core/errors.js';
 import { checkMemory, pruneMemory, type MemoryLimit } from './core/limits.js';
 import { platform } from './core/platform.js';
 import { distributionByName, type Distribution } from './core/random.js';
-import { sha256Hex } from './core/sha256.js';
+import { Sha256 } from './core/sha256.js';
 import {
-  assembleRecords,
-  buildApproximatedNetwork,
-  buildChunkBatch,
-  compactChunkResult,
+  approximateNetworkAsync,
   outsideToleranceRecords,
-  planApproximation,
-  summarizeApproximation,
   type ApproximateOptions,
   type ApproximationSummary,
-  type ChunkRecords,
   type CoefficientDistribution,
   type CoefficientSharing,
   type OutsideToleranceRecord,
@@ -168,20 +162,13 @@ export async function writeTicket(path: string, ticket: Ticket): Promise<void> {
  */
 export function networkSha256(network: Network): string {
   if (network.source) return network.source.sha256;
-  const parts: Uint8Array[] = [];
+  const hash = new Sha256();
   for (const layer of network.layers) {
     if (!isParameterised(layer)) continue;
-    parts.push(new Uint8Array(layer.weight.buffer, layer.weight.byteOffset, layer.weight.byteLength));
-    if (layer.bias) parts.push(new Uint8Array(layer.bias.buffer, layer.bias.byteOffset, layer.bias.byteLength));
+    hash.update(new Uint8Array(layer.weight.buffer, layer.weight.byteOffset, layer.weight.byteLength));
+    if (layer.bias) hash.update(new Uint8Array(layer.bias.buffer, layer.bias.byteOffset, layer.bias.byteLength));
   }
-  const total = parts.reduce((s, p) => s + p.length, 0);
-  const all = new Uint8Array(total);
-  let at = 0;
-  for (const p of parts) {
-    all.set(p, at);
-    at += p.length;
-  }
-  return sha256Hex(all);
+  return hash.digestHex();
 }
 
 // ───────────────────────────── Theorem 1 ─────────────────────────────
@@ -225,7 +212,7 @@ export interface PruneTheorem1Options {
 }
 
 /** The fields of `lottery prune --json`, with `ticket` the ticket itself and `target` the file it came from (null: in memory). */
-export type PruneResult = Omit<PruneReport, never> & { target: string | null; ticket: Ticket };
+export type PruneResult = PruneReport & { target: string | null; ticket: Ticket };
 
 /**
  * Theorem 1 of Pensia et al.: prunes a random network of depth 2l (regenerated from the seed, never stored) so
@@ -398,20 +385,12 @@ export async function approximateNetwork(network: Network, options: ApproximateN
     objective: options.objective ?? 'closest',
     ...(options.samples !== undefined ? { sampleCount: options.samples } : {}),
   };
-  const plan = planApproximation(network, resolved);
-  const chunks: ChunkRecords[] = [];
-  for (let c = 0; c < plan.chunkCount; c++) {
-    const batch = buildChunkBatch(plan, c);
-    const result = await solveBatch(batch, workers !== undefined ? { workers } : {});
-    chunks.push(compactChunkResult(plan, c, batch, result));
-    options.onProgress?.(c + 1, plan.chunkCount);
-  }
-  const records = assembleRecords(plan, chunks);
+  const result = await approximateNetworkAsync(network, resolved, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}), options.onProgress);
   return {
-    network: buildApproximatedNetwork(plan, network, records),
-    options: plan.options,
-    summary: summarizeApproximation(plan, records),
-    outsideTolerance: outsideToleranceRecords(plan, records),
+    network: result.network,
+    options: result.plan.options,
+    summary: result.summary,
+    outsideTolerance: outsideToleranceRecords(result.plan, result.records),
   };
 }
 

@@ -536,11 +536,32 @@ export interface ApproximationResult {
   summary: ApproximationSummary;
 }
 
+function approximationResult(plan: ApproximationPlan, network: Network, chunks: readonly ChunkRecords[]): ApproximationResult {
+  const records = assembleRecords(plan, chunks);
+  return { plan, records, network: buildApproximatedNetwork(plan, network, records), summary: summarizeApproximation(plan, records) };
+}
+
 /** Whole approximation in memory with a synchronous solver (tests, small targets). */
 export function approximateNetworkSync(network: Network, options: ApproximateOptions, solve: (batch: SubsetSumBatch) => SubsetSumBatchResult): ApproximationResult {
   const plan = planApproximation(network, options);
   const chunks: ChunkRecords[] = [];
   for (let c = 0; c < plan.chunkCount; c++) chunks.push(solveChunkSync(plan, c, solve));
-  const records = assembleRecords(plan, chunks);
-  return { plan, records, network: buildApproximatedNetwork(plan, network, records), summary: summarizeApproximation(plan, records) };
+  return approximationResult(plan, network, chunks);
+}
+
+/** The same with an asynchronous solver (worker threads), chunk by chunk; `onChunk(done, total)` after each. */
+export async function approximateNetworkAsync(
+  network: Network,
+  options: ApproximateOptions,
+  solve: (batch: SubsetSumBatch) => Promise<SubsetSumBatchResult>,
+  onChunk?: (done: number, total: number) => void,
+): Promise<ApproximationResult> {
+  const plan = planApproximation(network, options);
+  const chunks: ChunkRecords[] = [];
+  for (let c = 0; c < plan.chunkCount; c++) {
+    const batch = buildChunkBatch(plan, c);
+    chunks.push(compactChunkResult(plan, c, batch, await solve(batch)));
+    onChunk?.(c + 1, plan.chunkCount);
+  }
+  return approximationResult(plan, network, chunks);
 }
