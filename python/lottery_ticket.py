@@ -439,21 +439,25 @@ def load_ticket(path: str) -> Ticket:
 # ───────────────────────────── torch ─────────────────────────────
 
 
+def _torch_copied_layer(layer: Dict[str, Any]) -> Any:
+    """The torch module of a parameter-free layer the ticket copies from its target (relu, flatten, maxpool2d)."""
+    from torch import nn
+
+    kind = layer["kind"]
+    if kind == "relu":
+        return nn.ReLU()
+    if kind == "flatten":
+        return nn.Flatten()
+    if kind == "maxpool2d":
+        return nn.MaxPool2d(int(layer["size"]))
+    raise TicketError(f"copied layer {kind!r} is not supported")
+
+
 def _torch_module(ticket: Ticket, dtype: Any, sparse: Optional[bool]) -> Any:
     import torch
     from torch import nn
 
     dtype = dtype or torch.float32
-
-    def copied(layer: Dict[str, Any]) -> nn.Module:
-        kind = layer["kind"]
-        if kind == "relu":
-            return nn.ReLU()
-        if kind == "flatten":
-            return nn.Flatten()
-        if kind == "maxpool2d":
-            return nn.MaxPool2d(int(layer["size"]))
-        raise TicketError(f"copied layer {kind!r} is not supported")
 
     class DenseStage(nn.Module):
         """σ(u ⊙ z[:, j]) for the kept units, then the kept edges of M_{2i} as a (sparse) [out, L] matrix."""
@@ -509,11 +513,11 @@ def _torch_module(ticket: Ticket, dtype: Any, sparse: Optional[bool]) -> Any:
             self.input_scale = float(meta["inputScale"])
             self.output_scale = float(meta["outputScale"])
             self.constant = bool(meta["constant"])
-            self.before = nn.Sequential(*[copied(layer) for layer in meta["before"]])
+            self.before = nn.Sequential(*[_torch_copied_layer(layer) for layer in meta["before"]])
             self.stages = nn.ModuleList()
             for stage in ticket.stages:
                 body = DenseStage(stage) if stage.geometry["kind"] == "dense" else ConvStage(stage)
-                self.stages.append(nn.Sequential(body, *[copied(layer) for layer in stage.geometry["after"]]))
+                self.stages.append(nn.Sequential(body, *[_torch_copied_layer(layer) for layer in stage.geometry["after"]]))
 
         def forward(self, x):
             x = x.to(self.unit_dtype()).reshape((x.shape[0],) + self.input_shape)
@@ -547,9 +551,6 @@ def _exported_module(ticket: Ticket) -> Any:
         def forward(self, x):
             return self.out(torch.relu(self.hidden(x)))
 
-    def copied(layer: Dict[str, Any]) -> nn.Module:
-        return {"relu": nn.ReLU, "flatten": nn.Flatten}[layer["kind"]]() if layer["kind"] != "maxpool2d" else nn.MaxPool2d(int(layer["size"]))
-
     class ExportedTicket(nn.Module):
         """`lottery export`'s network on real inputs: [before] then per stage pair{i} = out(relu(hidden(x))), [after]."""
 
@@ -557,7 +558,7 @@ def _exported_module(ticket: Ticket) -> Any:
             super().__init__()
             meta = ticket.meta
             self.input_shape = tuple(meta["inputShape"])
-            self.before = nn.Sequential(*[copied(layer) for layer in meta["before"]])
+            self.before = nn.Sequential(*[_torch_copied_layer(layer) for layer in meta["before"]])
             layers: List[nn.Module] = []
             for s, stage in enumerate(ticket.stages):
                 g = stage.geometry
@@ -570,7 +571,7 @@ def _exported_module(ticket: Ticket) -> Any:
                     pair = Pair(nn.Conv2d(in_cols, count, 1, bias=fold), nn.Conv2d(count, int(g["outUnits"]), int(g["kernelSize"]), padding=int(g["padding"]), bias=False))
                 self.add_module(f"pair{s + 1}", pair)
                 layers.append(pair)
-                layers.extend(copied(layer) for layer in g["after"])
+                layers.extend(_torch_copied_layer(layer) for layer in g["after"])
             self.body = layers
 
         def forward(self, x):

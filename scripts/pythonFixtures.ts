@@ -13,28 +13,17 @@ import { encodeSafetensors } from '../src/io/safetensors.js';
 import { conv2dLayer, denseLayer } from '../src/nn/architectures.js';
 import { preprocessImages } from '../src/nn/images.js';
 import type { Network } from '../src/nn/network.js';
+import { biasedMlp, fillUniform } from '../test/helpers/tinyTarget.js';
 import { materializeTicket, ticketForward } from '../src/theorem1/ticket.js';
 
 export const FIXTURE_IMAGES = 100;
 
 /** A small conv net with biases (a constant channel is carried), random weights from stream 1 of seed 9. */
 function convNetwork(): Network {
-  const stream = new RandomStream(9, 1);
   const conv = conv2dLayer('conv', 1, 3, 5, 2, true);
   const fc = denseLayer('fc', 3 * 14 * 14, 10, true);
-  let i = 0;
-  for (const array of [conv.weight, conv.bias!, fc.weight, fc.bias!]) for (let k = 0; k < array.length; k++) array[k] = stream.uniform(i++, -0.2, 0.2);
+  fillUniform(new RandomStream(9, 1), [conv.weight, conv.bias!, fc.weight, fc.bias!], 0.2);
   return { inputShape: [1, 28, 28], preprocess: 'pixels', layers: [conv, { kind: 'relu' }, { kind: 'maxpool2d', size: 2 }, { kind: 'flatten' }, fc] };
-}
-
-/** A 784-16-10 MLP with biases, random weights from stream 2 of seed 9. */
-function smallMlp(): Network {
-  const stream = new RandomStream(9, 2);
-  const a = denseLayer('fc1', 784, 16, true);
-  const b = denseLayer('fc2', 16, 10, true);
-  let i = 0;
-  for (const array of [a.weight, a.bias!, b.weight, b.bias!]) for (let k = 0; k < array.length; k++) array[k] = stream.uniform(i++, -0.1, 0.1);
-  return { inputShape: [784], preprocess: 'pixels', layers: [a, { kind: 'relu' }, b] };
 }
 
 export async function writePythonFixtures(dir: string, examplesDir: string): Promise<string[]> {
@@ -53,7 +42,7 @@ export async function writePythonFixtures(dir: string, examplesDir: string): Pro
   const cases: Array<{ name: string; network: Network; options: Parameters<typeof pruneTheorem1>[1] }> = [
     { name: 'mlp', network: await loadNetwork(join(examplesDir, 'target.safetensors')), options: { tolerance: 0.5, seed: 1, samples: 6, malachSample: 0, workers: 1 } },
     { name: 'conv', network: convNetwork(), options: { tolerance: 0.5, seed: 2, samples: 5, malachSample: 0, workers: 1 } },
-    { name: 'normal', network: smallMlp(), options: { tolerance: 0.5, seed: 3, samples: 6, distribution: 'normal', malachSample: 0, workers: 1 } },
+    { name: 'normal', network: biasedMlp(16, 9), options: { tolerance: 0.5, seed: 3, samples: 6, distribution: 'normal', malachSample: 0, workers: 1 } },
   ];
   for (const { name, network, options } of cases) {
     const result = await pruneTheorem1(network, options);
