@@ -3,113 +3,322 @@
  * the least error (the minimum-cardinality variant of Pensia et al.'s per-weight problem, cf. Natale et
  * al. NeurIPS 2024). If no subset is within ε, the closest subset is returned with withinTolerance false.
  */
-import { closestKernel, halfSums } from './closest.js';
+import { closestKernel } from './closest.js';
 import { canonicalSum, resultFromFlags } from './result.js';
-import { smallSubsetSearch } from './smallSubsets.js';
 import { MAX_SAMPLE_COUNT, type SubsetSumInstance, type SubsetSumResult } from './types.js';
 import { validateInstance } from './validate.js';
 
 /*
  * Search by increasing cardinality k, exact at every step:
  *   k = 0, 1, 2, 3 by direct enumeration (canonical sums, so errors equal the brute-force oracle's bit
- *   for bit) — in the real workload most targets stop here (68 % of MNIST fc1 weights have |w| ≤ 0.01);
- *   then the exact closest subset (closestKernel): if its error exceeds ε nothing is within ε; else its
- *   cardinality c bounds k*, and k = 4 .. c−1 are searched by meet in the middle per cardinality split
- *   (query half sums of cardinality j against the sorted grid-half sums of cardinality k − j, binary
- *   search); if none is within ε, k* = c and the closest subset is also the least-error one of size c.
- *   For n ≥ 24, sizes 4..6 are first searched by combinations (smallSubsets.ts), exact and far cheaper; the full
- *   search then only runs when the answer has 7 or more values.
+ *   for bit) — cheap, and some real targets stop here;
+ *   k ≥ 4 by meet in the middle per cardinality: size k is the least |(z − a) − b| over the splits j + (k − j),
+ *   a a subset sum of the first half with j values, b one of the second half with k − j. Only pairs within ε
+ *   matter, so each query z − a looks in the grid of B's group k − j (the group's sums bucketed on a uniform grid
+ *   of as many cells as sums, one counting sort for all groups, as closest.ts does for the whole half) at the
+ *   cells that [z − a − ε, z − a + ε] touches: about one sum per query. Groups of small cardinality are small
+ *   (C(n/2, j)), so the sizes real instances need (5–8) cost a few thousand look-ups, and building the grids is
+ *   two linear passes per half. The first k with a subset within ε is the answer, the least error among its
+ *   pairs the subset. When sums crowd into few cells (very uneven values), each half is instead built sorted by
+ *   cardinality (merging) and every pair of groups swept with two pointers. If no size is within ε, the exact
+ *   closest subset (closestKernel) is returned.
+ * The previous search (closest subset first, then a binary search per query sum and size) is the oracle in
+ * test/helpers/sparsestReference.ts.
  */
-
-/**
- * From this n on, sizes 4..6 are searched by combinations first (smallSubsets.ts). Below it the full search is as
- * fast, and every result of the toolkit's runs at n ≤ 23 stays exactly what it was.
- */
-export const SMALL_SEARCH_MIN_N = 24;
 
 /* Buffers of the cardinality search (module constants, see closest.ts; pages committed only when used). */
 const MAX_HALF = Math.ceil(MAX_SAMPLE_COUNT / 2);
-const QUERY_SUMS = new Float64Array(2 ** MAX_HALF);
-const QUERY_COUNTS = new Uint8Array(2 ** MAX_HALF);
-const GRID_SUMS = new Float64Array(2 ** MAX_HALF);
-const GRID_COUNTS = new Uint8Array(2 ** MAX_HALF);
-const GROUPED = new Float64Array(2 ** MAX_HALF);
-const GROUP_START = new Int32Array(MAX_HALF + 2);
+const HALF_SUMS = 2 ** MAX_HALF;
+const A_SUMS = new Float64Array(HALF_SUMS);
+const A_MASKS = new Int32Array(HALF_SUMS);
+const A_START = new Int32Array(MAX_HALF + 2);
+const B_SUMS = new Float64Array(HALF_SUMS);
+const B_MASKS = new Int32Array(HALF_SUMS);
+const B_START = new Int32Array(MAX_HALF + 2);
+const SCRATCH_SUMS = new Float64Array(HALF_SUMS);
+const SCRATCH_MASKS = new Int32Array(HALF_SUMS);
+const SCRATCH_START = new Int32Array(MAX_HALF + 2);
 const CANDIDATE = new Uint8Array(MAX_SAMPLE_COUNT);
 const SCRATCH_VALUES = new Float64Array(MAX_SAMPLE_COUNT);
+/*
+ * The grid path. Per half h (h = 0: values [0, ⌊n/2⌋), h = 1: the rest): every subset sum by mask (HALF_SUM, half h
+ * at h · HALF_SUMS), and, built only for the cardinality groups a search reaches, a grid per group: the group's
+ * sums and masks in cell order (GRID_SUMS, GRID_MASKS: group c of half h at h · HALF_SUMS + first slot of c in
+ * the half's cardinality order) and its cell starts (GRID_CELL: size + 1 entries at h · CELL_SLOTS + first
+ * slot + c). The masks of each cardinality come from a table computed once per half size.
+ */
+const GROUP_SLOTS = MAX_HALF + 2;
+const CELL_SLOTS = HALF_SUMS + GROUP_SLOTS;
+const HALF_SUM = new Float64Array(2 * HALF_SUMS);
+const GRID_SUMS = new Float64Array(2 * HALF_SUMS);
+const GRID_MASKS = new Int32Array(2 * HALF_SUMS);
+const GRID_CELL = new Int32Array(2 * CELL_SLOTS);
+const GRID_LOW = new Float64Array(2 * GROUP_SLOTS);
+const GRID_SCALE = new Float64Array(2 * GROUP_SLOTS);
+/** 0: group not built yet; 1: built; 2: built and crowded (the instance goes to the sorted sweep). */
+const GRID_STATE = new Uint8Array(2 * GROUP_SLOTS);
+const GRID_SPREAD = new Float64Array(2 * GROUP_SLOTS);
+const GRID_KEYS = new Int32Array(HALF_SUMS);
+const GROUP_SUMS = new Float64Array(HALF_SUMS);
+/** Σ|v| over each half's values: bounds every query |z − x| for the rounding slack of the look-ups. */
+const HALF_ABS = new Float64Array(2);
+/** A cell holding more sums than this sends the instance to the sorted sweep (see the header). */
+const CROWDED_CELL = 24;
 
-function cardinalities(count: number, out: Uint8Array): void {
-  out[0] = 0;
+/** The masks of `count` bits ordered by popcount (ascending masks within one popcount), and where each popcount starts. */
+interface MasksByCardinality {
+  masks: Int32Array;
+  starts: Int32Array;
+}
+const MASKS_BY_CARDINALITY: Array<MasksByCardinality | undefined> = [];
+
+function masksByCardinality(count: number): MasksByCardinality {
+  const cached = MASKS_BY_CARDINALITY[count];
+  if (cached) return cached;
+  const L = 2 ** count;
+  const popcount = new Uint8Array(L);
+  for (let m = 1; m < L; m++) popcount[m] = popcount[m >> 1]! + (m & 1);
+  const starts = new Int32Array(count + 2);
+  for (let m = 0; m < L; m++) starts[popcount[m]! + 1]!++;
+  for (let c = 0; c <= count; c++) starts[c + 1]! += starts[c]!;
+  const next = starts.slice(0, count + 1);
+  const masks = new Int32Array(L);
+  for (let m = 0; m < L; m++) masks[next[popcount[m]!]!++] = m;
+  const table = { masks, starts };
+  MASKS_BY_CARDINALITY[count] = table;
+  return table;
+}
+
+/** Every subset sum of values[start .. start+count) by mask into half h's HALF_SUM (halfSums' order and rounding). */
+function halfSumsByMask(h: number, values: Float64Array, start: number, count: number): void {
+  const base = h * HALF_SUMS;
+  HALF_SUM[base] = 0;
+  let abs = 0;
+  for (let t = 0; t < count; t++) abs += Math.abs(values[start + t]!);
+  HALF_ABS[h] = abs;
   for (let t = 0, length = 1; t < count; t++, length *= 2) {
-    for (let j = 0; j < length; j++) out[length + j] = out[j]! + 1;
-  }
-}
-
-/** Error of the best subset found so far by a cardinality search, and its subset. */
-interface Found {
-  error: number;
-  maskA: number;
-  gridSum: number;
-  gridCardinality: number;
-}
-
-/** Least |target − (a + b)| over query-half subsets a and grid-half subsets b with |a| + |b| = k. */
-function searchCardinality(nA: number, nB: number, target: number, k: number, found: Found): void {
-  const UA = QUERY_SUMS;
-  const popA = QUERY_COUNTS;
-  const sorted = GROUPED;
-  const starts = GROUP_START;
-  found.error = Infinity;
-  const LA = 2 ** nA;
-  for (let a = 0; a < LA; a++) {
-    const c = k - popA[a]!;
-    if (c < 0 || c > nB) continue;
-    let low = starts[c]!;
-    const end = starts[c + 1]!;
-    if (low === end) continue;
-    const q = target - UA[a]!;
-    // first slot in [low, end) with sorted[slot] ≥ q
-    let high = end;
-    while (low < high) {
-      const mid = (low + high) >>> 1;
-      if (sorted[mid]! < q) low = mid + 1;
-      else high = mid;
-    }
-    if (low < end) {
-      const e = Math.abs(q - sorted[low]!);
-      if (e < found.error) {
-        found.error = e;
-        found.maskA = a;
-        found.gridSum = sorted[low]!;
-        found.gridCardinality = c;
-      }
-    }
-    if (low > starts[c]!) {
-      const e = Math.abs(q - sorted[low - 1]!);
-      if (e < found.error) {
-        found.error = e;
-        found.maskA = a;
-        found.gridSum = sorted[low - 1]!;
-        found.gridCardinality = c;
-      }
-    }
+    const v = values[start + t]!;
+    for (let m = 0; m < length; m++) HALF_SUM[base + length + m] = HALF_SUM[base + m]! + v;
   }
 }
 
 /**
- * The sparsest subset of values[start .. start+n) within `tolerance` of `target` (see the file header):
- * writes flags[t] ∈ {0, 1} for t < n and returns the subset's canonical error.
+ * Builds the grid of half h's cardinality group c (of a half of `count` values): its sums bucketed on a uniform
+ * grid over [lowest, highest] with as many cells as sums (counting sort). Returns false when a cell is crowded.
  */
-export function sparsestKernel(
-  values: Float64Array,
-  start: number,
-  n: number,
-  target: number,
-  tolerance: number,
-  flags: Uint8Array,
-  /** Search sizes 4..6 by combinations first (tests turn it off to use the full search as the oracle). */
-  smallSearch = n >= SMALL_SEARCH_MIN_N,
-): number {
+function buildGroupGrid(h: number, count: number, c: number): boolean {
+  const { masks, starts } = masksByCardinality(count);
+  const first = starts[c]!;
+  const size = starts[c + 1]! - first;
+  const sums = h * HALF_SUMS;
+  const slots = h * HALF_SUMS + first;
+  const cells = h * CELL_SLOTS + first + c;
+  const g = h * GROUP_SLOTS + c;
+  let low = Infinity;
+  let high = -Infinity;
+  for (let x = 0; x < size; x++) {
+    const b = HALF_SUM[sums + masks[first + x]!]!;
+    GROUP_SUMS[x] = b;
+    if (b < low) low = b;
+    if (b > high) high = b;
+  }
+  const spread = high - low;
+  // size / (spread + margin): the highest sum lands in the last cell; a group of one sum (or equal sums) uses one cell
+  const scale = spread > 0 ? size / (spread * (1 + 1e-9)) : 0;
+  GRID_LOW[g] = low;
+  GRID_SCALE[g] = scale;
+  GRID_SPREAD[g] = spread;
+  GRID_CELL.fill(0, cells, cells + size + 1);
+  for (let x = 0; x < size; x++) {
+    let cell = ((GROUP_SUMS[x]! - low) * scale) | 0; // ≥ 0: the sum is ≥ low
+    if (cell >= size) cell = size - 1;
+    GRID_KEYS[x] = cell;
+    GRID_CELL[cells + cell + 1]!++;
+  }
+  let crowded = 0;
+  for (let cell = cells; cell < cells + size; cell++) {
+    if (GRID_CELL[cell + 1]! > crowded) crowded = GRID_CELL[cell + 1]!;
+    GRID_CELL[cell + 1]! += GRID_CELL[cell]!;
+  }
+  for (let x = 0; x < size; x++) {
+    const slot = slots + GRID_CELL[cells + GRID_KEYS[x]!]!++;
+    GRID_SUMS[slot] = GROUP_SUMS[x]!;
+    GRID_MASKS[slot] = masks[first + x]!;
+  }
+  // GRID_CELL[cells + k] now holds the end of cell k: shift back so that cell k is [GRID_CELL[k], GRID_CELL[k+1]).
+  for (let cell = cells + size; cell > cells; cell--) GRID_CELL[cell] = GRID_CELL[cell - 1]!;
+  GRID_CELL[cells] = 0;
+  GRID_STATE[g] = crowded > CROWDED_CELL ? 2 : 1;
+  return crowded <= CROWDED_CELL;
+}
+
+/** The best pair of one size: its error |(z − a) − b| and the two halves' masks. */
+interface Found {
+  error: number;
+  maskA: number;
+  maskB: number;
+}
+const FOUND: Found = { error: Infinity, maskA: 0, maskB: 0 };
+/** Up to this n the closest subset is computed first (see sparsestKernel). */
+const CLOSEST_FIRST_MAX_N = 20;
+
+/**
+ * Least |(target − x) − y| below found.error over x in cardinality group j of half `queryHalf` (of qCount values)
+ * and y in group m of the other half (of gCount values), looking each query q = target − x up in the cells of
+ * group m's grid that [q − window, q + window] touches (one more cell each side covers the rounding of the cell
+ * computation). The caller queries from the smaller group, so a split costs about min(C(h, j), C(h', m)) look-ups
+ * of about one sum each. Returns false (nothing searched) when group m's grid is crowded.
+ */
+function lookUpGroups(queryHalf: number, qCount: number, j: number, gCount: number, m: number, target: number, window: number, found: Found): boolean {
+  const gridHalf = 1 - queryHalf;
+  const g = gridHalf * GROUP_SLOTS + m;
+  if (GRID_STATE[g] === 0 && !buildGroupGrid(gridHalf, gCount, m)) return false;
+  if (GRID_STATE[g] === 2) return false;
+  const query = masksByCardinality(qCount);
+  const qSums = queryHalf * HALF_SUMS;
+  const gStarts = masksByCardinality(gCount).starts;
+  const first = gStarts[m]!;
+  const size = gStarts[m + 1]! - first;
+  const cells = gridHalf * CELL_SLOTS + first + m;
+  const gSlots = gridHalf * HALF_SUMS + first;
+  const low = GRID_LOW[g]!;
+  const scale = GRID_SCALE[g]!;
+  // Cells of [q − window, q + window], widened by a slack (in cells) far above the rounding of q, q − low and the
+  // products with scale (each within a few ulps of numbers bounded by qBound, |low| and the spread), as closest.ts does.
+  const qBound = Math.abs(target) + HALF_ABS[queryHalf]!;
+  const reach = window * scale + 1e-6 + 1e-12 * (size + (qBound + Math.abs(low) + GRID_SPREAD[g]!) * scale);
+  let best = found.error;
+  let bestQuery = -1;
+  let bestGrid = -1;
+  for (let x = query.starts[j]!; x < query.starts[j + 1]!; x++) {
+    const q = target - HALF_SUM[qSums + query.masks[x]!]!;
+    const position = (q - low) * scale;
+    const above = position + reach;
+    const below = position - reach;
+    if (above < 0 || below >= size) continue;
+    const from = gSlots + GRID_CELL[cells + (below > 0 ? below | 0 : 0)]!;
+    const to = gSlots + GRID_CELL[cells + (above < size ? above | 0 : size - 1) + 1]!;
+    for (let p = from; p < to; p++) {
+      const d = q - GRID_SUMS[p]!;
+      const e = d < 0 ? -d : d;
+      if (e < best) {
+        best = e;
+        bestQuery = query.masks[x]!;
+        bestGrid = p;
+      }
+    }
+  }
+  if (bestQuery >= 0) {
+    found.error = best;
+    const gridMask = GRID_MASKS[bestGrid]!;
+    found.maskA = queryHalf === 0 ? bestQuery : gridMask;
+    found.maskB = queryHalf === 0 ? gridMask : bestQuery;
+  }
+  return true;
+}
+
+/**
+ * The 2^count subset sums of values[start .. start+count), grouped by cardinality and ascending within each
+ * group: group c is sums[starts[c] .. starts[c+1]), with its subsets' masks (bit t = values[start + t]). Built by
+ * merging, value by value, group c with group c − 1 shifted by the new value; every sum adds its values in
+ * ascending index order (the canonical order of result.ts, restricted to the half). Ties keep the subset without
+ * the new value first, so the order is a pure function of the values.
+ */
+function groupedSortedSums(values: Float64Array, start: number, count: number, sums: Float64Array, masks: Int32Array, starts: Int32Array): void {
+  // Ping-pong between the output and the scratch buffers, starting where the last merge lands in the output.
+  let fromSums = count % 2 === 0 ? sums : SCRATCH_SUMS;
+  let fromMasks = count % 2 === 0 ? masks : SCRATCH_MASKS;
+  let fromStart = count % 2 === 0 ? starts : SCRATCH_START;
+  let toSums = count % 2 === 0 ? SCRATCH_SUMS : sums;
+  let toMasks = count % 2 === 0 ? SCRATCH_MASKS : masks;
+  let toStart = count % 2 === 0 ? SCRATCH_START : starts;
+  fromSums[0] = 0;
+  fromMasks[0] = 0;
+  fromStart[0] = 0;
+  fromStart[1] = 1;
+  for (let t = 0; t < count; t++) {
+    const v = values[start + t]!;
+    const bit = 1 << t;
+    let o = 0;
+    // new group c = merge(old group c, old group c − 1 + v), for c = 0 .. t + 1
+    for (let c = 0; c <= t + 1; c++) {
+      toStart[c] = o;
+      let i = c <= t ? fromStart[c]! : 0;
+      const iEnd = c <= t ? fromStart[c + 1]! : 0;
+      let j = c >= 1 ? fromStart[c - 1]! : 0;
+      const jEnd = c >= 1 ? fromStart[c]! : 0;
+      while (i < iEnd && j < jEnd) {
+        const x = fromSums[i]!;
+        const y = fromSums[j]! + v;
+        if (x <= y) {
+          toSums[o] = x;
+          toMasks[o++] = fromMasks[i++]!;
+        } else {
+          toSums[o] = y;
+          toMasks[o++] = fromMasks[j++]! | bit;
+        }
+      }
+      while (i < iEnd) {
+        toSums[o] = fromSums[i]!;
+        toMasks[o++] = fromMasks[i++]!;
+      }
+      while (j < jEnd) {
+        toSums[o] = fromSums[j]! + v;
+        toMasks[o++] = fromMasks[j++]! | bit;
+      }
+    }
+    toStart[t + 2] = o;
+    const s = fromSums;
+    fromSums = toSums;
+    toSums = s;
+    const m = fromMasks;
+    fromMasks = toMasks;
+    toMasks = m;
+    const g = fromStart;
+    fromStart = toStart;
+    toStart = g;
+  }
+}
+
+/**
+ * Least |(target − a) − b| over a in A's group j and b in B's group m (both ascending): one two-pointer sweep
+ * (a rising, b falling), updating `found` when it beats found.error. Pairs whose every sum is farther than
+ * `window` from the target are skipped without a sweep.
+ */
+function sweepGroups(j: number, m: number, target: number, window: number, found: Found): void {
+  let i = A_START[j]!;
+  const iEnd = A_START[j + 1]!;
+  const pEnd = B_START[m]!;
+  let p = B_START[m + 1]! - 1;
+  if (i === iEnd || p < pEnd) return;
+  if (target - A_SUMS[iEnd - 1]! - B_SUMS[p]! > window || A_SUMS[i]! + B_SUMS[pEnd]! - target > window) return;
+  let best = found.error;
+  let bestI = -1;
+  let bestP = -1;
+  while (i < iEnd && p >= pEnd) {
+    const d = target - A_SUMS[i]! - B_SUMS[p]!;
+    const e = d < 0 ? -d : d;
+    if (e < best) {
+      best = e;
+      bestI = i;
+      bestP = p;
+    }
+    if (d > 0) i++;
+    else p--;
+  }
+  if (bestI >= 0) {
+    found.error = best;
+    found.maskA = A_MASKS[bestI]!;
+    found.maskB = B_MASKS[bestP]!;
+  }
+}
+
+/**
+ * Sizes 0 to 3 by direct enumeration (canonical sums, so errors equal the brute-force oracle's bit for bit): the
+ * least-error subset of the smallest size ≤ 3 within `tolerance`, its error returned and flags[t] set for t < n; −1
+ * (flags all 0) if no subset of at most 3 values is within tolerance.
+ */
+export function fewValuesKernel(values: Float64Array, start: number, n: number, target: number, tolerance: number, flags: Uint8Array): number {
   flags.fill(0, 0, n);
   // k = 0
   const e0 = Math.abs(target);
@@ -171,52 +380,72 @@ export function sparsestKernel(
     flags[i3] = 1;
     return best;
   }
-  // Large n: sizes 4..6 by combinations (smallSubsets.ts), microseconds instead of the 2^(n/2) search below.
-  let firstK = 4;
-  if (smallSearch) {
-    const small = smallSubsetSearch(values, start, n, target, tolerance, flags);
-    if (small >= 0) return small;
-    if (small === -1) firstK = 7;
-  }
-  // The closest subset: nothing within ε if it is not; otherwise its size bounds the answer.
-  closestKernel(values, start, n, target, flags);
-  const closestError = Math.abs(target - canonicalSum(values, start, n, flags));
-  if (closestError > tolerance) return closestError;
-  let closestSize = 0;
-  for (let t = 0; t < n; t++) closestSize += flags[t]!;
-  if (closestSize <= firstK) return closestError;
+  return -1;
+}
 
+/**
+ * The sparsest subset of values[start .. start+n) within `tolerance` of `target` (see the file header):
+ * writes flags[t] ∈ {0, 1} for t < n and returns the subset's canonical error.
+ */
+export function sparsestKernel(values: Float64Array, start: number, n: number, target: number, tolerance: number, flags: Uint8Array): number {
+  const few = fewValuesKernel(values, start, n, target, tolerance, flags);
+  if (few >= 0) return few;
+
+  // Small n: the closest subset is cheap (2^(n/2) ≤ 1,024 sums per half) and often not within ε (then it is the
+  // answer); the search below would walk every size before learning that.
+  if (n <= CLOSEST_FIRST_MAX_N) {
+    closestKernel(values, start, n, target, flags);
+    const closestError = Math.abs(target - canonicalSum(values, start, n, flags));
+    if (closestError > tolerance) return closestError;
+    flags.fill(0, 0, n);
+  }
+  // k ≥ 4: per-cardinality meet in the middle (lazily built grids; sorted groups once a grid is crowded).
   const nA = n >> 1;
   const nB = n - nA;
-  halfSums(values, start, nA, QUERY_SUMS);
-  cardinalities(nA, QUERY_COUNTS);
-  const LB = halfSums(values, start + nA, nB, GRID_SUMS);
-  cardinalities(nB, GRID_COUNTS);
-  // Group the grid half's sums by cardinality (counting sort), then sort each group.
-  const starts = GROUP_START;
-  starts.fill(0, 0, nB + 2);
-  for (let m = 0; m < LB; m++) starts[GRID_COUNTS[m]! + 1]!++;
-  for (let c = 0; c <= nB; c++) starts[c + 1]! += starts[c]!;
-  const cursor = starts.slice(0, nB + 1);
-  for (let m = 0; m < LB; m++) GROUPED[cursor[GRID_COUNTS[m]!]!++] = GRID_SUMS[m]!;
-  for (let c = 0; c <= nB; c++) GROUPED.subarray(starts[c]!, starts[c + 1]!).sort();
-
-  const found: Found = { error: Infinity, maskA: 0, gridSum: 0, gridCardinality: 0 };
+  halfSumsByMask(0, values, start, nA);
+  halfSumsByMask(1, values, start + nA, nB);
+  GRID_STATE.fill(0);
+  const sizesA = masksByCardinality(nA).starts;
+  const sizesB = masksByCardinality(nB).starts;
+  let sorted = false;
+  // Split sums (z − a) − b differ from canonical sums by rounding only: search with a relative slack far above
+  // it, then accept on the canonical error.
+  const window = tolerance * (1 + 1e-9);
+  const found = FOUND;
   const candidate = CANDIDATE;
-  for (let k = firstK; k < closestSize; k++) {
-    searchCardinality(nA, nB, target, k, found);
-    if (!(found.error <= tolerance * (1 + 1e-9))) continue;
-    let maskB = 0;
-    while (GRID_SUMS[maskB] !== found.gridSum || GRID_COUNTS[maskB] !== found.gridCardinality) maskB++;
+  for (let k = 4; k <= n; k++) {
+    found.error = window;
+    found.maskA = -1;
+    const jLow = k - nB > 0 ? k - nB : 0;
+    const jHigh = k < nA ? k : nA;
+    for (let j = jLow; j <= jHigh && !sorted; j++) {
+      const m = k - j;
+      const searched =
+        sizesA[j + 1]! - sizesA[j]! <= sizesB[m + 1]! - sizesB[m]!
+          ? lookUpGroups(0, nA, j, nB, m, target, window, found)
+          : lookUpGroups(1, nB, m, nA, j, target, window, found);
+      if (!searched) {
+        // A crowded grid: from this size on, sweep sorted groups (exact too, and insensitive to how sums spread).
+        sorted = true;
+        groupedSortedSums(values, start, nA, A_SUMS, A_MASKS, A_START);
+        groupedSortedSums(values, start + nA, nB, B_SUMS, B_MASKS, B_START);
+        found.error = window;
+        found.maskA = -1;
+      }
+    }
+    if (sorted) for (let j = jLow; j <= jHigh; j++) sweepGroups(j, k - j, target, window, found);
+    if (found.maskA < 0) continue;
     for (let t = 0; t < nA; t++) candidate[t] = (found.maskA >>> t) & 1;
-    for (let t = 0; t < nB; t++) candidate[nA + t] = (maskB >>> t) & 1;
+    for (let t = 0; t < nB; t++) candidate[nA + t] = (found.maskB >>> t) & 1;
     const error = Math.abs(target - canonicalSum(values, start, n, candidate));
     if (error <= tolerance) {
       for (let t = 0; t < n; t++) flags[t] = candidate[t]!;
       return error;
     }
   }
-  return closestError;
+  // Nothing within ε: the closest subset.
+  closestKernel(values, start, n, target, flags);
+  return Math.abs(target - canonicalSum(values, start, n, flags));
 }
 
 /** The fewest values within tolerance (then least error); the closest subset if none is within tolerance. */
