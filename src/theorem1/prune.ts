@@ -65,7 +65,12 @@ export interface SampleCountSearch {
   stage: string;
   /** e_i must be ≤ this share of ε: (1 + ε)^{1/l} − 1, so that Π(1 + e_i) − 1 ≤ ε. */
   errorBoundTarget: number;
-  tried: Array<{ sampleCount: number; errorNormBound: number; outsideTolerance: number }>;
+  /**
+   * solved: the subset sums solved at this n — all of them at the first (default) n; after that only those that
+   * were outside ε′ at the previous n (the others keep their subsets: the first 2n units of a block are the same
+   * at n + 1).
+   */
+  tried: Array<{ sampleCount: number; errorNormBound: number; outsideTolerance: number; solved: number }>;
 }
 
 export interface StagePruneReport {
@@ -145,8 +150,8 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
   for (let s = 0; s < plan.stages.length; s++) totalInstances += countInstances(plan.stages[s]!, s).instances;
   let doneBefore = 0;
 
-  const runStage = (s: number, onProgress: (done: number) => void): Promise<StageResult> =>
-    pruneStage(plan.stages[s]!, s, options.seed, distribution, objective, tolerances[s]!, valuesPerBatch, solve, onProgress);
+  const runStage = (s: number, onProgress: (done: number) => void, previous?: StageResult): Promise<StageResult> =>
+    pruneStage(plan.stages[s]!, s, options.seed, distribution, objective, tolerances[s]!, valuesPerBatch, solve, onProgress, previous);
   const results: StageResult[] = [];
   const bounds: Array<{ upper: number; frobenius: number }> = [];
   for (let s = 0; s < plan.stages.length; s++) {
@@ -166,7 +171,7 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
     for (let s = 0; s < plan.stages.length; s++) {
       const stage = plan.stages[s]!;
       if (bounds[s]!.upper <= share) continue;
-      const search: SampleCountSearch = { stage: stage.name, errorBoundTarget: share, tried: [{ sampleCount: stage.sampleCount, errorNormBound: bounds[s]!.upper, outsideTolerance: results[s]!.report.outsideTolerance }] };
+      const search: SampleCountSearch = { stage: stage.name, errorBoundTarget: share, tried: [{ sampleCount: stage.sampleCount, errorNormBound: bounds[s]!.upper, outsideTolerance: results[s]!.report.outsideTolerance, solved: results[s]!.report.instances }] };
       sampleCountSearch.push(search);
       while (bounds[s]!.upper > share) {
         if (stage.sampleCount >= maxSamples) {
@@ -178,10 +183,12 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
           );
         }
         stage.sampleCount += 1;
-        const attempt = await runStage(s, (done) => options.onProgress?.(done, results[s]!.report.instances));
+        // Only the subset sums outside ε′ are solved again: the others keep their subsets, still there at n + 1.
+        const previous = results[s]!;
+        const attempt = await runStage(s, (done) => options.onProgress?.(done, previous.report.outsideTolerance), previous);
         results[s] = attempt;
         bounds[s] = stageErrorBound(stage, attempt.ePlus, attempt.eMinus);
-        search.tried.push({ sampleCount: stage.sampleCount, errorNormBound: bounds[s]!.upper, outsideTolerance: attempt.report.outsideTolerance });
+        search.tried.push({ sampleCount: stage.sampleCount, errorNormBound: bounds[s]!.upper, outsideTolerance: attempt.report.outsideTolerance, solved: previous.report.outsideTolerance });
       }
     }
   }
@@ -279,10 +286,21 @@ async function pruneStage(
   valuesPerBatch: number,
   solve: BatchSolver,
   onProgress: (done: number) => void,
+  /**
+   * The stage's result at a smaller n: instances within `tolerance` there keep their subset (its units are among the
+   * first 2n of their block, the same at any larger n) and only the others are solved.
+   */
+  previous?: StageResult,
 ): Promise<StageResult> {
   const { inUnits, outUnits, kernelSize } = stage;
   const kk = kernelSize * kernelSize;
   const u = blockWeights(seed, stageIndex + 1, stage, distribution);
+  /** Whether the instance of `entry` (branch 0: σ(x), 1: σ(−x)) is solved here, not kept from `previous`. */
+  const solved = (entry: number, branch: number): boolean => {
+    if (!previous) return true;
+    const error = branch === 0 ? previous.ePlus[entry]! : previous.eMinus![entry]!;
+    return !(Math.abs(error) <= tolerance);
+  };
   const positive: Int32Array[] = [];
   const negative: Int32Array[] = [];
   for (let j = 0; j < inUnits; j++) {
@@ -290,8 +308,9 @@ async function pruneStage(
     negative.push(columnIsTwoBranch(stage, stageIndex, j) ? branchUnits(stage, u, j, false) : new Int32Array(0));
   }
   const vStream = layerStream(seed, 2 * stageIndex + 2);
-  const ePlus = new Float64Array(outUnits * inUnits * kk);
-  const eMinus = stage.twoBranch ? new Float64Array(outUnits * inUnits * kk) : null;
+  // Errors of kept instances are copied; every solved one is overwritten below.
+  const ePlus = previous ? previous.ePlus.slice() : new Float64Array(outUnits * inUnits * kk);
+  const eMinus = stage.twoBranch ? (previous ? previous.eMinus!.slice() : new Float64Array(outUnits * inUnits * kk)) : null;
   const keptUnit = new Uint8Array(hiddenUnitCount(stage));
   const rowKeys: number[][] = [];
   const counts = countInstances(stage, stageIndex);
@@ -308,10 +327,18 @@ async function pruneStage(
       let rowValues = 0;
       let rowInstances = 0;
       for (let j = 0; j < inUnits; j++) {
+        const two = columnIsTwoBranch(stage, stageIndex, j);
         for (let t = 0; t < kk; t++) {
-          if (stage.target[(o1 * inUnits + j) * kk + t] === 0) continue;
-          rowValues += positive[j]!.length + negative[j]!.length;
-          rowInstances += columnIsTwoBranch(stage, stageIndex, j) ? 2 : 1;
+          const entry = (o1 * inUnits + j) * kk + t;
+          if (stage.target[entry] === 0) continue;
+          if (solved(entry, 0)) {
+            rowValues += positive[j]!.length;
+            rowInstances++;
+          }
+          if (two && solved(entry, 1)) {
+            rowValues += negative[j]!.length;
+            rowInstances++;
+          }
         }
       }
       if (o1 > o0 && valueCount + rowValues > valuesPerBatch) break;
@@ -334,6 +361,7 @@ async function pruneStage(
           const w = stage.target[entry]!;
           if (w === 0) continue;
           for (const branch of two ? [0, 1] : [0]) {
+            if (!solved(entry, branch)) continue;
             const units = branch === 0 ? positive[j]! : negative[j]!;
             for (let q = 0; q < units.length; q++) {
               const r = units[q]!;
@@ -376,6 +404,21 @@ async function pruneStage(
       if (Math.abs(error) > tolerance) outside++;
       if (branch === 0) ePlus[entry] = error;
       else eMinus![entry] = error;
+    }
+    if (previous) {
+      // Kept instances: their edges as they were (their errors were copied at the start).
+      const { edgeOffsets, edgeKeys } = previous.masks;
+      for (let o = o0; o < o1; o++) {
+        const keys = rowKeys[o]!;
+        for (let e = edgeOffsets[o]!; e < edgeOffsets[o + 1]!; e++) {
+          const key = edgeKeys[e]!;
+          const r = Math.floor(key / kk);
+          const entry = (o * inUnits + (r % inUnits)) * kk + (key % kk);
+          if (solved(entry, u[r]! > 0 ? 0 : 1)) continue;
+          keptUnit[r] = 1;
+          keys.push(key);
+        }
+      }
     }
     o0 = o1;
   }

@@ -38,6 +38,9 @@ test('n is raised until the certificate meets ε; the defaults alone miss it', a
     assert.ok(tried[tried.length - 1]!.errorNormBound <= s.errorBoundTarget);
     const stage = result.stages.find((x) => x.name === s.stage)!;
     assert.equal(stage.sampleCount, tried[tried.length - 1]!.sampleCount, 'the report says the n chosen');
+    // Every instance is solved at the default n; each raise solves again only those outside ε′ before it.
+    tried.forEach((t, i) => assert.equal(t.solved, i === 0 ? stage.instances : tried[i - 1]!.outsideTolerance, `${s.stage} n = ${t.sampleCount}`));
+    assert.ok(tried[1]!.solved < stage.instances / 2, 'the raise is cheap');
   }
   // The same ε with the default n forced: the certificate misses, and the report says so.
   const defaults = result.stages.map((s) => search.find((x) => x.stage === s.name)?.tried[0]!.sampleCount ?? s.sampleCount);
