@@ -66,19 +66,32 @@ export function malachStage(stage: PlannedStage, stageIndex: number, tolerance: 
   const vStream = layerStream(options.seed, 2 * stageIndex + 2);
   let measured = 0;
   let unresolved = 0;
-  for (let i = 0; i < count; i++) {
-    const e = sample[i]!;
+  // Sampled entries column by column: the u's of a column (one per slot) are drawn once and shared by its entries.
+  const order = sample.slice(0, count).sort((a, b) => (Math.floor(a / kk) % stage.inUnits) - (Math.floor(b / kk) % stage.inUnits) || a - b);
+  const uColumn = new Float64Array(Math.min(maxWidth, 1 << 20));
+  let column = -1;
+  let drawn = 0;
+  for (const e of order) {
     const o = Math.floor(e / (stage.inUnits * kk));
     const j = Math.floor(e / kk) % stage.inUnits;
     const tap = e % kk;
     const w = stage.target[e]!;
+    if (j !== column) {
+      column = j;
+      drawn = 0;
+    }
     const branches = columnIsTwoBranch(stage, stageIndex, j) ? [1, -1] : [1];
     let need = 0;
     for (const sign of branches) {
       let hit = -1;
       for (let t = 0; t < maxWidth; t++) {
         const r = t * stage.inUnits + j;
-        const u = randomWeight(uStream, options.distribution, firstLayerIndex(stage, r));
+        let u: number;
+        if (t < drawn) u = uColumn[t]!;
+        else {
+          u = randomWeight(uStream, options.distribution, firstLayerIndex(stage, r));
+          if (t < uColumn.length) uColumn[drawn++] = u;
+        }
         if (sign > 0 ? !(u > 0) : !(u < 0)) continue;
         const v = randomWeight(vStream, options.distribution, secondLayerIndex(stage, o, r, tap));
         if (Math.abs(v * Math.abs(u) - sign * w) <= tolerance) {
