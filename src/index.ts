@@ -10,6 +10,7 @@ import { readFile } from 'node:fs/promises';
 import { InputError } from './core/errors.js';
 import { checkMemory, pruneMemory, type MemoryLimit } from './core/limits.js';
 import { platform } from './core/platform.js';
+import type { ProgressListener } from './core/progress.js';
 import { distributionByName, type Distribution } from './core/random.js';
 import { Sha256 } from './core/sha256.js';
 import {
@@ -45,6 +46,7 @@ import { verifyTicket as measureTicket, type VerifyData, type VerifyReport } fro
 export { RandomStream, namedStream, distributionByName, distributionName } from './core/random.js';
 export { InputError, RunError, LotteryError } from './core/errors.js';
 export type { Distribution } from './core/random.js';
+export type { ProgressListener } from './core/progress.js';
 export type { Network, Layer, DenseLayer, Conv2dLayer, Preprocess } from './nn/network.js';
 export type { Ticket, TicketMeta } from './theorem1/ticket.js';
 export type { PruneReport } from './theorem1/report.js';
@@ -194,7 +196,11 @@ export interface PruneTheorem1Options {
   outputTolerance?: number;
   /** Solver threads (default: all cores); the ticket does not depend on it. */
   workers?: number;
-  onProgress?: (done: number, total: number) => void;
+  /**
+   * Progress: `done` of `total` subset sums (phase "subset sums"; again from 0 for each layer whose n is raised:
+   * phase "subset sums, fc1 at n = 25"), then sampled entries of the Malach-style width (phase "Malach-style width").
+   */
+  onProgress?: ProgressListener;
   /** Random weights: uniform (U[−1, 1], the theorem; default), normal, log-uniform, product. */
   distribution?: string;
   /** sparsest (default): fewest kept edges within ε′; closest: least error. */
@@ -261,6 +267,7 @@ export async function pruneTheorem1(network: Network, options: PruneTheorem1Opti
     solveSeconds,
     ...(options.failureProbability !== undefined ? { failureProbability: options.failureProbability } : {}),
     ...(options.inputBox !== undefined ? { inputBox: options.inputBox === null ? null : checkInputBox(options.inputBox) } : {}),
+    ...(options.onProgress !== undefined ? { onProgress: (done: number, total: number) => options.onProgress!(done, total, 'Malach-style width') } : {}),
   });
   report.seconds = (now() - started) / 1000;
   return { target: network.source?.file ?? null, ...report, ticket: outcome.ticket };

@@ -12,12 +12,13 @@ import { exportOnnx } from '../io/onnx.js';
 import { exportTicketOnnx } from '../io/ticketOnnx.js';
 import { saveModel } from '../io/modelFile.js';
 import { loadTicket } from '../io/ticketFile.js';
-import { keptParameterCount, materializeTicket } from '../theorem1/ticket.js';
+import { keptParameterCount, materializeTicket, type MaterializedTicket } from '../theorem1/ticket.js';
 import { ticketToNetwork } from '../theorem1/toNetwork.js';
 import { checkRegeneration } from '../theorem1/verify.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice } from './parse.js';
+import { createProgress } from './progress.js';
 import { parameterCount } from '../nn/network.js';
 
 interface ExportFlags {
@@ -28,6 +29,7 @@ interface ExportFlags {
   dense?: boolean;
   memoryLimit?: string;
   json?: boolean;
+  progress: boolean;
 }
 
 const EXAMPLE = 'lottery export --ticket fc2.ticket.safetensors --format onnx --out fc2-ticket.onnx';
@@ -43,6 +45,7 @@ export const registerExport: RegisterCommand = (program: Command, io: CliIo) => 
     .option('--full-width', 'dense layers over every hidden unit of the random network (2n per input), not only the kept ones')
     .addOption(memoryLimitOption())
     .addOption(jsonOption())
+    .option('--no-progress', 'do not report progress on stderr')
     .addHelpText('after', `\nExample:\n  ${EXAMPLE}\n`)
     .action((flags: ExportFlags) => {
       const ticketFile = requiredFlag(flags.ticket, '--ticket', EXAMPLE);
@@ -51,8 +54,14 @@ export const registerExport: RegisterCommand = (program: Command, io: CliIo) => 
       const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
       const ticket = loadTicket(ticketFile);
       if (flags.fullWidth === true) checkMemory('export --full-width', fullWidthExportMemory(ticket.meta.stages), memoryLimit, 'export without --full-width (only the kept units)');
-      checkRegeneration(ticket, ticketFile);
-      const materialized = materializeTicket(ticket);
+      const progress = createProgress(io, 'export: kept weights', flags.progress);
+      let materialized: MaterializedTicket;
+      try {
+        materialized = materializeTicket(ticket, (done, total) => progress.update(done, total));
+      } finally {
+        progress.stop();
+      }
+      checkRegeneration(ticket, ticketFile, materialized);
       const compact = format === 'onnx' && flags.dense !== true && flags.fullWidth !== true;
       if (compact) {
         exportTicketOnnx(out, materialized);

@@ -51,3 +51,32 @@ export function createProgress(io: CliIo, label: string, enabled = true): Progre
     stop() {},
   };
 }
+
+/**
+ * Progress of work in named phases (the library's ProgressListener): each phase gets its own bar or lines, labelled
+ * "verb" for the first (or unnamed) phase and "verb (phase)" after it.
+ */
+export interface PhasedProgress {
+  update(done: number, total: number, phase?: string): void;
+  stop(): void;
+}
+
+export function createPhasedProgress(io: CliIo, verb: string, enabled = true): PhasedProgress {
+  let current: Progress | null = null;
+  let currentPhase: string | undefined;
+  let phases = 0;
+  return {
+    update(done, total, phase) {
+      if (current === null || phase !== currentPhase) {
+        current?.stop();
+        current = createProgress(io, phases === 0 || phase === undefined ? verb : `${verb} (${phase})`, enabled);
+        currentPhase = phase;
+        phases++;
+      }
+      current.update(done, total);
+    },
+    stop() {
+      current?.stop();
+    },
+  };
+}

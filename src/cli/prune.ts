@@ -17,7 +17,7 @@ import type { SizeReport } from '../theorem1/sizes.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
-import { createProgress } from './progress.js';
+import { createPhasedProgress } from './progress.js';
 import { archOption, inputBoxOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseInputBox, parseSeed, parseWorkers, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags } from './options.js';
 
 interface PruneFlags extends TargetFlags {
@@ -90,7 +90,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const { plan } = planPrune(network, { ...planOptions, seed, distribution, objective, targetSha256: sha256 });
   checkMemory('prune', pruneMemory(plan.stages, workers ?? availableParallelism()), memoryLimit, 'lower --samples or --workers, or prune a smaller target');
-  const progress = createProgress(io, 'prune', flags.progress);
+  const progress = createPhasedProgress(io, 'prune', flags.progress);
   let result: PruneResult;
   try {
     result = await pruneTheorem1(network, {
@@ -99,7 +99,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
       distribution: flags.distribution,
       objective,
       malachSample,
-      onProgress: (d, t) => progress.update(d, t),
+      onProgress: (d, t, phase) => progress.update(d, t, phase),
       ...(planOptions.sampleCounts !== undefined ? { samples: planOptions.sampleCounts } : {}),
       ...(planOptions.failureProbability !== undefined ? { failureProbability: planOptions.failureProbability } : {}),
       ...(planOptions.inputDomain !== undefined ? { inputDomain: planOptions.inputDomain } : {}),

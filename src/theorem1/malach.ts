@@ -21,12 +21,17 @@ export interface MalachStageResult {
   analyticWidth: number | null;
 }
 
+/** Entries sampled per stage when no sample size is given. */
+export const DEFAULT_MALACH_SAMPLE = 2000;
+
 export interface MalachOptions {
   seed: number;
   distribution: Distribution;
   sampleSize?: number;
   maxWidth?: number;
   failureProbability?: number;
+  /** Called after each sampled entry with the entries done so far in this stage. */
+  onEntry?: (done: number) => void;
 }
 
 /** ∫_0^z −ln|s| ds, odd: G(z) = sign(z)·(|z| − |z| ln|z|). */
@@ -47,7 +52,7 @@ export function singleProductHitProbability(w: number, tolerance: number): numbe
 }
 
 export function malachStage(stage: PlannedStage, stageIndex: number, tolerance: number, options: MalachOptions): MalachStageResult {
-  const sampleSize = options.sampleSize ?? 2000;
+  const sampleSize = options.sampleSize ?? DEFAULT_MALACH_SAMPLE;
   const maxWidth = options.maxWidth ?? 1 << 18;
   const kk = stage.kernelSize * stage.kernelSize;
   const entries: number[] = [];
@@ -71,6 +76,7 @@ export function malachStage(stage: PlannedStage, stageIndex: number, tolerance: 
   const uColumn = new Float64Array(Math.min(maxWidth, 1 << 20));
   let column = -1;
   let drawn = 0;
+  let done = 0;
   for (const e of order) {
     const o = Math.floor(e / (stage.inUnits * kk));
     const j = Math.floor(e / kk) % stage.inUnits;
@@ -107,6 +113,7 @@ export function malachStage(stage: PlannedStage, stageIndex: number, tolerance: 
       need = Math.max(need, hit + 1);
     }
     measured = Math.max(measured, need);
+    options.onEntry?.(++done);
   }
   let analyticWidth: number | null = null;
   const d = options.distribution;

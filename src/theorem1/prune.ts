@@ -5,6 +5,7 @@
  * the edges of the chosen subsets. Pure core: the subset-sum solver is passed in (solveBatch in the CLI).
  */
 import { InputError } from '../core/errors.js';
+import type { ProgressListener } from '../core/progress.js';
 import { UNIT_UNIFORM, distributionProblem, type Distribution } from '../core/random.js';
 import type { Network } from '../nn/network.js';
 import { MAX_SAMPLE_COUNT, type Objective, type SubsetSumBatch, type SubsetSumBatchResult } from '../subsetsum/types.js';
@@ -57,7 +58,8 @@ export interface PruneOptions {
    * given (neither sampleCounts nor failureProbability): see pruneWithSolver.
    */
   maxSamples?: number;
-  onProgress?: (done: number, total: number) => void;
+  /** Subset sums done of total (phase "subset sums"; each raise of n reports its own phase, from 0). */
+  onProgress?: ProgressListener;
 }
 
 /** One layer's search for ε: every n tried (from the default upward) with its error bound e_i. */
@@ -155,7 +157,7 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
   const results: StageResult[] = [];
   const bounds: Array<{ upper: number; frobenius: number }> = [];
   for (let s = 0; s < plan.stages.length; s++) {
-    const result = await runStage(s, (done) => options.onProgress?.(doneBefore + done, totalInstances));
+    const result = await runStage(s, (done) => options.onProgress?.(doneBefore + done, totalInstances, 'subset sums'));
     doneBefore += result.report.instances;
     results.push(result);
     bounds.push(stageErrorBound(plan.stages[s]!, result.ePlus, result.eMinus));
@@ -185,7 +187,8 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
         stage.sampleCount += 1;
         // Only the subset sums outside ε′ are solved again: the others keep their subsets, still there at n + 1.
         const previous = results[s]!;
-        const attempt = await runStage(s, (done) => options.onProgress?.(done, previous.report.outsideTolerance), previous);
+        const phase = `subset sums, ${stage.name} at n = ${stage.sampleCount}`;
+        const attempt = await runStage(s, (done) => options.onProgress?.(done, previous.report.outsideTolerance, phase), previous);
         results[s] = attempt;
         bounds[s] = stageErrorBound(stage, attempt.ePlus, attempt.eMinus);
         search.tried.push({ sampleCount: stage.sampleCount, errorNormBound: bounds[s]!.upper, outsideTolerance: attempt.report.outsideTolerance, solved: previous.report.outsideTolerance });

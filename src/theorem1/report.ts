@@ -53,7 +53,16 @@ export interface PruneReport {
 
 export function pruneReport(
   result: PruneOutcome,
-  context: { network: Network; malachSample: number; seconds: number; solveSeconds: number; failureProbability?: number; inputBox?: InputBox | null },
+  context: {
+    network: Network;
+    malachSample: number;
+    seconds: number;
+    solveSeconds: number;
+    failureProbability?: number;
+    inputBox?: InputBox | null;
+    /** Progress of the Malach-style width measurement (the report's one long step). */
+    onProgress?: (done: number, total: number) => void;
+  },
 ): PruneReport {
   const box = context.inputBox === undefined ? defaultInputBox(context.network) : context.inputBox;
   const boxBound = box === null ? null : certifyBox(context.network, result.materialized, box, result.plan);
@@ -71,6 +80,7 @@ export function pruneReport(
           keptParams,
           targetParams,
           malachSampleSize: context.malachSample,
+          ...(context.onProgress ? { onProgress: context.onProgress } : {}),
         })
       : null;
   const { randomDense, randomBlock } = networkSizes(meta.stages, targetParams);

@@ -5,7 +5,7 @@
  */
 import type { Distribution } from '../core/random.js';
 import { lowerBoundParams, networkSizes, theorem1SampleCount, theorem1Widths, type NetworkSizes, type SampleCountFormula } from './bounds.js';
-import { malachStage, type MalachStageResult } from './malach.js';
+import { DEFAULT_MALACH_SAMPLE, malachStage, type MalachStageResult } from './malach.js';
 import type { Theorem1Plan } from './theorem1.js';
 
 export interface SizeReport {
@@ -38,6 +38,8 @@ export interface SizeOptions {
   keptParams: number | null;
   targetParams: number;
   malachSampleSize?: number;
+  /** Progress of the Malach-style measurement: sampled entries done of all stages' samples. */
+  onProgress?: (done: number, total: number) => void;
 }
 
 export function sizeReport(plan: Theorem1Plan, options: SizeOptions): SizeReport {
@@ -47,14 +49,22 @@ export function sizeReport(plan: Theorem1Plan, options: SizeOptions): SizeReport
   for (const s of stages) instances += s.outUnits * s.inUnits * s.kernelSize * s.kernelSize * (s.twoBranch ? 2 : 1);
   const formula = theorem1SampleCount({ instances, entryTolerance: Math.min(...options.entryTolerances), failureProbability: options.failureProbability });
   const atFormula = networkSizes(stages.map((s) => ({ ...s, sampleCount: formula.sampleCount })), options.targetParams);
-  const malachStages = stages.map((s, i) =>
-    malachStage(s, i, options.entryTolerances[i]!, {
+  const sampleSize = options.malachSampleSize ?? DEFAULT_MALACH_SAMPLE;
+  const sampled = stages.map((s) => Math.min(sampleSize, s.target.reduce((n, w) => n + (w !== 0 ? 1 : 0), 0)));
+  const totalSampled = sampled.reduce((a, b) => a + b, 0);
+  let before = 0;
+  options.onProgress?.(0, totalSampled);
+  const malachStages = stages.map((s, i) => {
+    const result = malachStage(s, i, options.entryTolerances[i]!, {
       seed: options.seed,
       distribution: options.distribution,
       failureProbability: options.failureProbability,
-      ...(options.malachSampleSize !== undefined ? { sampleSize: options.malachSampleSize } : {}),
-    }),
-  );
+      sampleSize,
+      ...(options.onProgress ? { onEntry: (done: number) => options.onProgress!(before + done, totalSampled) } : {}),
+    });
+    before += sampled[i]!;
+    return result;
+  });
   // A block of width m has m units per input: the sizes of Theorem 1's network with 2n = m.
   const withWidths = (widths: number[]): NetworkSizes => networkSizes(stages.map((s, i) => ({ ...s, sampleCount: widths[i]! / 2 })), options.targetParams);
   const measured = malachStages.map((m) => m.measuredWidth);

@@ -78,9 +78,13 @@ export interface MaterializedTicket {
   stages: MaterializedStage[];
 }
 
-/** Regenerates the kept weights of a ticket from its seed and distribution. */
-export function materializeTicket(ticket: Ticket): MaterializedTicket {
+/** Regenerates the kept weights of a ticket from its seed and distribution (progress: kept edges regenerated). */
+export function materializeTicket(ticket: Ticket, onProgress?: (done: number, total: number) => void): MaterializedTicket {
   const { meta } = ticket;
+  let totalEdges = 0;
+  for (const m of ticket.masks) totalEdges += m.edgeKeys.length;
+  let edgesBefore = 0;
+  onProgress?.(0, totalEdges);
   const stages = meta.stages.map((geometry, s) => {
     const masks = ticket.masks[s]!;
     const kk = geometry.kernelSize * geometry.kernelSize;
@@ -106,7 +110,9 @@ export function materializeTicket(ticket: Ticket): MaterializedTicket {
         edgeTap[e] = tap;
         edgeWeight[e] = randomWeight(stream, meta.distribution, secondLayerIndex(geometry, o, r, tap));
       }
+      if (onProgress && (o % 16 === 15 || o === geometry.outUnits - 1)) onProgress(edgesBefore + masks.edgeOffsets[o + 1]!, totalEdges);
     }
+    edgesBefore += edgeCount;
     return { geometry, units, unitInput, unitWeight: u, edgeOffsets: masks.edgeOffsets, edgeUnit, edgeTap, edgeWeight };
   });
   return { meta, stages };
