@@ -161,6 +161,14 @@ export function encodeFloatTensor(name: string, dims: readonly number[], data: F
   return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.FLOAT, rawData: raw });
 }
 
+/** A float64 initializer with its values in raw_data, little-endian. */
+export function encodeDoubleTensor(name: string, dims: readonly number[], data: Float64Array): TensorProto {
+  const raw = new Uint8Array(8 * data.length);
+  const view = new DataView(raw.buffer);
+  for (let i = 0; i < data.length; i++) view.setFloat64(8 * i, data[i]!, true);
+  return onnx.TensorProto.create({ name, dims: [...dims], dataType: DataType.DOUBLE, rawData: raw });
+}
+
 /** An INT32 tensor in raw_data, little-endian. */
 export function encodeInt32Tensor(name: string, dims: readonly number[], data: Int32Array): TensorProto {
   const raw = new Uint8Array(4 * data.length);

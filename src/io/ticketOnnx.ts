@@ -3,9 +3,13 @@
  * of the block keeps one weight per kept unit, so it is a gather-and-scale — h = Relu(Gather(x, j) · u (+ b)) — and
  * the second layer is a MatMul (dense) or Conv (conv2d) whose weight is a `sparse_initializer` holding the kept
  * edges only (float32 values, int64 linear indices: 12 bytes an edge). onnxruntime densifies sparse initializers
- * when it loads the model; the file stays proportional to the ticket. The same folding as the dense export
- * (src/theorem1/toNetwork.ts, real form): α into stage 1's u, the constant input into stage 1's biases σ(u·α),
- * outputScale into the last stage's v; every other weight is the random float32 value itself.
+ * when it loads the model; the file stays proportional to the ticket. Folded as the dense export
+ * (src/theorem1/toNetwork.ts, real form): α into stage 1's u, the constant input into stage 1's biases σ(u·α); the
+ * stored edge weights are the random float32 values themselves, and outputScale is one multiplication at the end.
+ * The model reads and writes float32 but computes in float64 (a Cast after the input, the per-unit scales in
+ * float64, each sparse weight cast once, a Cast back at the output), so its logits are verify's float64 forward
+ * pass rounded once to float32, not a float32 accumulation over thousands of terms; onnxruntime's CPU Conv has no
+ * float64 kernel, so convolution stages cast their input to float32 and back around the Conv.
  */
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
@@ -13,7 +17,7 @@ import type { CopiedLayer } from '../theorem1/theorem1.js';
 import type { MaterializedTicket } from '../theorem1/ticket.js';
 import { writeFileAtomic } from './atomicFile.js';
 import { ONNX_DEFAULT_OPSET, ONNX_INPUT_NAME, ONNX_IR_VERSION, ONNX_METADATA_ARCH, ONNX_OUTPUT_NAME, intAttribute, intsAttribute, valueInfo } from './onnx.js';
-import { encodeFloatTensor, encodeInt32Tensor, encodeInt64Tensor, type TensorProto } from './onnxTensor.js';
+import { DataType, encodeDoubleTensor, encodeFloatTensor, encodeInt32Tensor, encodeInt64Tensor, type TensorProto } from './onnxTensor.js';
 
 const { onnx } = onnxProto;
 
@@ -40,6 +44,7 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
       shape = [shape[0]!, Math.floor(shape[1]! / layer.size), Math.floor(shape[2]! / layer.size)];
     }
   };
+  add('Cast', 'input', [current], [intAttribute('to', DataType.DOUBLE)]);
   meta.before.forEach((layer, i) => copied(layer, `before.${i}`));
   const last = ticket.stages.length - 1;
   ticket.stages.forEach((stage, s) => {
@@ -51,8 +56,8 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
     const foldConstant = s === 0 && meta.constant;
     const alpha = s === 0 ? meta.inputScale : 1;
     const index = new Int32Array(units);
-    const scale = new Float32Array(units);
-    const bias = foldConstant ? new Float32Array(units) : null;
+    const scale = new Float64Array(units);
+    const bias = foldConstant ? new Float64Array(units) : null;
     for (let q = 0; q < units; q++) {
       const j = stage.unitInput[q]!;
       const u = stage.unitWeight[q]!;
@@ -63,11 +68,11 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
       }
     }
     const perUnit = conv ? [1, units, 1, 1] : [units];
-    initializers.push(encodeInt32Tensor(`${scope}.hidden.index`, [units], index), encodeFloatTensor(`${scope}.hidden.weight`, perUnit, scale));
+    initializers.push(encodeInt32Tensor(`${scope}.hidden.index`, [units], index), encodeDoubleTensor(`${scope}.hidden.weight`, perUnit, scale));
     add('Gather', `${scope}/hidden`, [current, `${scope}.hidden.index`], [intAttribute('axis', 1)]);
     add('Mul', `${scope}/hidden`, [current, `${scope}.hidden.weight`]);
     if (bias) {
-      initializers.push(encodeFloatTensor(`${scope}.hidden.bias`, perUnit, bias));
+      initializers.push(encodeDoubleTensor(`${scope}.hidden.bias`, perUnit, bias));
       add('Add', `${scope}/hidden`, [current, `${scope}.hidden.bias`]);
     }
     add('Relu', `${scope}/hidden`, [current]);
@@ -75,7 +80,6 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
     const k = g.kernelSize;
     const kk = k * k;
     const edges = stage.edgeWeight.length;
-    const outScale = s === last ? meta.outputScale : 1;
     const linear = new Float64Array(edges);
     const order = new Int32Array(edges);
     for (let o = 0; o < g.outUnits; o++) {
@@ -90,20 +94,27 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
     const values = new Float32Array(edges);
     const indices = new Float64Array(edges);
     order.forEach((e, i) => {
-      values[i] = outScale === 1 ? stage.edgeWeight[e]! : stage.edgeWeight[e]! * outScale;
+      values[i] = stage.edgeWeight[e]!;
       indices[i] = linear[e]!;
     });
     const dims = conv ? [g.outUnits, units, k, k] : [units, g.outUnits];
     sparse.push({ dims, values: encodeFloatTensor(`${scope}.out.weight`, [edges], values), indices: encodeInt64Tensor(`${scope}.out.weight_indices`, [edges], indices) });
     if (conv) {
+      add('Cast', `${scope}/out/input`, [current], [intAttribute('to', DataType.FLOAT)]);
       add('Conv', `${scope}/out`, [current, `${scope}.out.weight`], [intsAttribute('kernel_shape', [k, k]), intsAttribute('pads', [g.padding, g.padding, g.padding, g.padding]), intsAttribute('strides', [1, 1])]);
+      add('Cast', `${scope}/out/output`, [current], [intAttribute('to', DataType.DOUBLE)]);
       shape = [g.outUnits, g.outputHeight, g.outputWidth];
     } else {
-      add('MatMul', `${scope}/out`, [current, `${scope}.out.weight`]);
+      const input = current;
+      add('Cast', `${scope}/out/weight`, [`${scope}.out.weight`], [intAttribute('to', DataType.DOUBLE)]);
+      add('MatMul', `${scope}/out`, [input, current]);
       shape = [g.outUnits];
     }
     g.after.forEach((layer, i) => copied(layer, `${scope}/after.${i}`));
   });
+  initializers.push(encodeDoubleTensor('output.scale', [], Float64Array.of(meta.outputScale)));
+  add('Mul', 'output', [current, 'output.scale']);
+  add('Cast', 'output', [current], [intAttribute('to', DataType.FLOAT)]);
   nodes[nodes.length - 1]!.output = [ONNX_OUTPUT_NAME];
   const model = onnx.ModelProto.create({
     irVersion: ONNX_IR_VERSION,
