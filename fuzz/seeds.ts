@@ -9,9 +9,9 @@ import { RandomStream } from '../src/core/random.js';
 import { conv2dLayer, createNetwork, denseLayer } from '../src/nn/architectures.js';
 import type { Network } from '../src/nn/network.js';
 import { onnxBytesFromNetwork } from '../src/io/onnx.js';
-import { modelMetadata, modelTensors } from '../src/io/modelFile.js';
+import { modelMetadata, modelTensors } from '../src/io/modelBytes.js';
 import { encodeSafetensorsBytes, type SafetensorsTensorInput } from '../src/io/safetensors.js';
-import { encodeTicket } from '../src/io/ticketFile.js';
+import { encodeTicket } from '../src/io/ticketBytes.js';
 import { solveBatchSync } from '../src/subsetsum/batch.js';
 import { pruneWithSolver } from '../src/theorem1/prune.js';
 

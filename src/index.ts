@@ -25,8 +25,9 @@ import {
 } from './approximate/approximate.js';
 import { runRss, type RssResult, type RssSpec } from './experiments/rss.js';
 import { loadMnist } from './io/mnist.js';
-import { modelFromBytes } from './io/modelFile.js';
-import { decodeTicket, encodeTicket, fileSha256 } from './io/ticketFile.js';
+import { modelFromBytes } from './io/modelBytes.js';
+import { decodeTicket, encodeTicket } from './io/ticketBytes.js';
+import { fileSha256 } from './io/ticketFile.js';
 import { writeChunksAtomic } from './io/atomicFile.js';
 import { evaluate, type EvaluationResult } from './nn/evaluate.js';
 import { preprocessImages } from './nn/images.js';

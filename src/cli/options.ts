@@ -9,7 +9,7 @@ import { Option } from 'commander';
 import { InputError } from '../core/errors.js';
 import { MEMORY_LIMIT_ENV, resolveMemoryLimit, type MemoryLimit } from '../core/limits.js';
 import { distributionByName, type Distribution } from '../core/random.js';
-import { modelFromBytes } from '../io/modelFile.js';
+import { modelFromBytes } from '../io/modelBytes.js';
 import { fileSha256 } from '../io/ticketFile.js';
 import type { Network, Preprocess } from '../nn/network.js';
 import type { PruneOptions } from '../theorem1/prune.js';

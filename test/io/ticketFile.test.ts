@@ -9,7 +9,8 @@ import { join } from 'node:path';
 import '../../src/node/platform.js'; // the Node platform: worker threads, clock, tfjs wasm files
 import { InputError } from '../../src/core/errors.js';
 import { decodeSafetensors, encodeSafetensorsBytes } from '../../src/io/safetensors.js';
-import { decodeTicket, encodeTicket, loadTicket, saveTicket } from '../../src/io/ticketFile.js';
+import { decodeTicket, encodeTicket } from '../../src/io/ticketBytes.js';
+import { loadTicket, saveTicket } from '../../src/io/ticketFile.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
 import { createEvaluator } from '../../src/theorem1/evaluator.js';
 import { pruneWithSolver } from '../../src/theorem1/prune.js';

@@ -10,7 +10,7 @@ import { conv2dLayer, denseLayer } from '../../src/nn/architectures.js';
 import type { Layer, Network } from '../../src/nn/network.js';
 import { referenceForward } from '../../src/nn/referenceForward.js';
 import { closeSolverPool } from '../../src/subsetsum/batch.js';
-import { encodeTicket } from '../../src/io/ticketFile.js';
+import { encodeTicket } from '../../src/io/ticketBytes.js';
 import { pruneWithSolver, type PruneOptions } from '../../src/theorem1/prune.js';
 import { spectralNormLowerBound, unrollConv } from '../../src/theorem1/spectral.js';
 import { targetForward } from '../../src/theorem1/targetForward.js';
