@@ -1,14 +1,22 @@
 /**
  * Worker thread of the batch solver pool: for each job, claims chunks of instances from a shared counter
- * (Atomics.add) and solves them into the shared output arrays, reporting each chunk, then 'idle'.
+ * (Atomics.add) and solves them into the shared output arrays, reporting each chunk, then 'idle'. Chunks sent as
+ * messages (the pool without shared memory) are solved and sent back.
  */
 import { parentPort } from 'node:worker_threads';
-import { solveBatchInto, type WorkerJob, type WorkerReply } from '../subsetsum/batch.js';
+import { solveBatchInto, solveChunk, type ChunkJob, type WorkerJob, type WorkerReply } from '../subsetsum/batch.js';
 
 const port = parentPort;
 if (!port) throw new Error('batchWorker.js must run as a worker thread');
 
-port.on('message', (job: WorkerJob) => {
+port.on('message', (message: WorkerJob | ChunkJob) => {
+  if ('kind' in message && message.kind === 'chunk') {
+    // The pool without shared memory (batch.ts runByMessages): one chunk in, its results out.
+    const reply = solveChunk(message);
+    port.postMessage(reply, reply.kind === 'chunk-result' ? [reply.selected.buffer as ArrayBuffer, reply.sums.buffer as ArrayBuffer, reply.errors.buffer as ArrayBuffer] : []);
+    return;
+  }
+  const job = message as WorkerJob;
   const count = job.targets.length;
   const batch = { values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective };
   const out = { selected: job.selected, sums: job.sums, errors: job.errors };

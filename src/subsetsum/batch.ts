@@ -156,11 +156,20 @@ export function solveBatch(batch: SubsetSumBatch, options: BatchOptions = {}): P
   return run;
 }
 
+/**
+ * Whether threads can share memory here: always in Node; in a browser only on a cross-origin-isolated page (a page
+ * opened from file:// is not, and has no SharedArrayBuffer). Without it, chunks travel in messages.
+ */
+function sharedMemoryAvailable(): boolean {
+  return typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+}
+
 async function runBatch(batch: SubsetSumBatch, workers: number, onProgress?: (done: number, total: number) => void): Promise<SubsetSumBatchResult> {
   const count = batch.targets.length;
   const chunkSize = Math.min(MAX_CHUNK, Math.max(64, Math.ceil(count / (8 * workers))));
   const chunkCount = Math.ceil(count / chunkSize);
   if (workers === 1 || chunkCount <= 1) return runInThisThread(batch, chunkSize, onProgress);
+  if (!sharedMemoryAvailable()) return runByMessages(batch, workers, chunkSize, onProgress);
 
   const selected = new Uint8Array(new SharedArrayBuffer(batch.values.length));
   const sums = new Float64Array(new SharedArrayBuffer(8 * count));
@@ -232,6 +241,111 @@ async function runBatch(batch: SubsetSumBatch, workers: number, onProgress?: (do
   });
   // Plain (non-shared) copies: callers get ordinary typed arrays.
   return { selected: selected.slice(), sums: sums.slice(), errors: errors.slice(), outsideToleranceCount };
+}
+
+/** A chunk of a batch, sent to a worker when threads share no memory: its values, offsets from 0, targets. */
+export interface ChunkJob {
+  job: number;
+  kind: 'chunk';
+  /** Index of the chunk's first instance in the whole batch. */
+  start: number;
+  values: Float64Array;
+  offsets: Uint32Array;
+  targets: Float64Array;
+  tolerance: number;
+  objective: Objective;
+}
+
+/** A worker's answer to a ChunkJob (arrays of the chunk's shape), or its failure. */
+export type ChunkReply =
+  | { job: number; kind: 'chunk-result'; start: number; selected: Uint8Array; sums: Float64Array; errors: Float64Array; outside: number }
+  | { job: number; kind: 'error'; message: string };
+
+/** Solves a ChunkJob (what a message-driven worker runs). */
+export function solveChunk(job: ChunkJob): ChunkReply {
+  try {
+    const count = job.targets.length;
+    const out: BatchOutput = { selected: new Uint8Array(job.values.length), sums: new Float64Array(count), errors: new Float64Array(count) };
+    const outside = solveBatchInto({ values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective }, 0, count, out);
+    return { job: job.job, kind: 'chunk-result', start: job.start, ...out, outside };
+  } catch (error) {
+    return { job: job.job, kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
+  }
+}
+
+/**
+ * The pool without shared memory: each worker is sent a chunk (a copy of its values), answers with its results, and
+ * is sent the next; the same per-instance solver, so the same output as every other path.
+ */
+async function runByMessages(batch: SubsetSumBatch, workers: number, chunkSize: number, onProgress?: (done: number, total: number) => void): Promise<SubsetSumBatchResult> {
+  const { values, offsets, targets } = batch;
+  const count = targets.length;
+  const chunkCount = Math.ceil(count / chunkSize);
+  const selected = new Uint8Array(values.length);
+  const sums = new Float64Array(count);
+  const errors = new Float64Array(count);
+  const job = ++jobCounter;
+  const team = poolOf(Math.min(workers, chunkCount));
+  let next = 0;
+  let finished = 0;
+  let done = 0;
+  let outsideToleranceCount = 0;
+  await new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const listeners = new Map<WorkerHandle, { message: (reply: ChunkReply) => void; error: (error: Error) => void }>();
+    const cleanup = (): void => {
+      for (const [worker, l] of listeners) {
+        worker.off('message', l.message);
+        worker.off('error', l.error);
+        worker.unref();
+      }
+    };
+    const fail = (error: unknown): void => {
+      if (settled) return;
+      settled = true;
+      cleanup();
+      void closeSolverPool();
+      reject(error instanceof Error ? error : new RunError(String(error)));
+    };
+    const send = (worker: WorkerHandle): void => {
+      if (next >= chunkCount) return;
+      const start = next++ * chunkSize;
+      const end = Math.min(count, start + chunkSize);
+      const first = offsets[start]!;
+      const chunkOffsets = new Uint32Array(end - start + 1);
+      for (let i = 0; i <= end - start; i++) chunkOffsets[i] = offsets[start + i]! - first;
+      const message: ChunkJob = { job, kind: 'chunk', start, values: values.slice(first, offsets[end]!), offsets: chunkOffsets, targets: targets.slice(start, end), tolerance: batch.tolerance, objective: batch.objective };
+      worker.postMessage(message, [message.values.buffer as ArrayBuffer, message.offsets.buffer as ArrayBuffer, message.targets.buffer as ArrayBuffer]);
+    };
+    for (const worker of team) {
+      const message = (reply: ChunkReply): void => {
+        if (reply.job !== job || settled) return;
+        if (reply.kind === 'error') return fail(new RunError(`subset-sum worker failed: ${reply.message}`));
+        selected.set(reply.selected, offsets[reply.start]!);
+        sums.set(reply.sums, reply.start);
+        errors.set(reply.errors, reply.start);
+        outsideToleranceCount += reply.outside;
+        done += reply.sums.length;
+        try {
+          onProgress?.(done, count);
+        } catch (error) {
+          return fail(error);
+        }
+        if (++finished === chunkCount) {
+          settled = true;
+          cleanup();
+          resolve();
+        } else send(worker);
+      };
+      const error = (e: Error): void => fail(new RunError(`subset-sum worker failed: ${e.message}`));
+      listeners.set(worker, { message, error });
+      worker.ref();
+      worker.on('message', message);
+      worker.on('error', error);
+      send(worker);
+    }
+  });
+  return { selected, sums, errors, outsideToleranceCount };
 }
 
 async function runInThisThread(batch: SubsetSumBatch, chunkSize: number, onProgress?: (done: number, total: number) => void): Promise<SubsetSumBatchResult> {

@@ -97,3 +97,23 @@ test('an empty batch resolves with empty results', async () => {
   assert.equal(result.sums.length, 0);
   assert.equal(result.outsideToleranceCount, 0);
 });
+
+test('without shared memory (a browser page from file://), chunks travel in messages: identical bytes, progress to the total', async () => {
+  const batch = makeBatch(2500, 'sparsest', 3);
+  const shared = await solveBatch(batch, { workers: 3 });
+  // What a page that is not cross-origin isolated has: no SharedArrayBuffer at all (so the shared path would throw).
+  const global = globalThis as { SharedArrayBuffer?: unknown };
+  const saved = global.SharedArrayBuffer;
+  const progress: number[] = [];
+  let messages: SubsetSumBatchResult;
+  try {
+    delete global.SharedArrayBuffer;
+    messages = await solveBatch(batch, { workers: 3, onProgress: (done) => progress.push(done) });
+  } finally {
+    global.SharedArrayBuffer = saved;
+  }
+  assert.deepEqual(bytes(messages), bytes(shared));
+  assert.equal(messages.outsideToleranceCount, shared.outsideToleranceCount);
+  assert.equal(progress.at(-1), batch.targets.length);
+  assert.ok(progress.length > 3 && progress.every((d, k) => k === 0 || d > progress[k - 1]!));
+});
