@@ -3,6 +3,7 @@
  * block structure needs), kept parameters, Theorem 1's n for a failure probability δ (the Lueker-type bound with
  * constants calibrated on measured product coverage), and the counting lower bound Ω(d² log(1/ε)) of §4.
  */
+import { ceilLog2Reciprocal } from '../core/deterministicMath.js';
 import { hiddenUnitCount, stageSizes, type StageGeometry } from './theorem1.js';
 
 /**
@@ -40,7 +41,7 @@ export function theorem1SampleCount(args: { instances: number; entryTolerance: n
 
 /** Practical default n per stage when neither n nor δ is given: ⌈log2(1/ε′)⌉ + 6 (see docs/theorem1.md). */
 export function practicalSampleCount(entryTolerance: number): number {
-  return Math.ceil(Math.log2(1 / entryTolerance)) + 6;
+  return ceilLog2Reciprocal(entryTolerance) + 6; // ⌈log2(1/ε′)⌉, computed exactly
 }
 
 export interface NetworkSizes {

@@ -7,6 +7,7 @@
  * and sup_{‖x‖≤R} ‖f(x) − g(x)‖ ≤ outputScale · δ_l (positive homogeneity). Holds for exact arithmetic of the
  * pruned network (float64 evaluation adds ~1e-15 relative; the float32 export ~1e-6 relative).
  */
+import { nthRoot } from '../core/deterministicMath.js';
 import { convNormUpperBound, spectralNormUpperBound, frobeniusNorm } from './spectral.js';
 import type { StageGeometry } from './theorem1.js';
 
@@ -46,7 +47,7 @@ export function composeErrorBounds(errorBounds: readonly number[]): number {
 /** Largest ε′_i making the a-priori bound ≤ ε: e_i = (1+ε)^{1/L} − 1 split per stage, ε′ = e_i / (k·√(entries·branches)). */
 export function entryTolerances(stages: readonly StageGeometry[], tolerance: number): number[] {
   // (1 − 1e-6) leaves room for the rounding allowances of stageErrorBound, so certificate ≤ ε holds exactly.
-  const perStage = (Math.pow(1 + tolerance, 1 / stages.length) - 1) * (1 - 1e-6);
+  const perStage = (nthRoot(1 + tolerance, stages.length) - 1) * (1 - 1e-6);
   return stages.map((s) => perStage / frobeniusFactor(s));
 }
 

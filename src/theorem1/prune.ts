@@ -4,6 +4,7 @@
  * when the layer input may be negative, Σ_{t∈S⁻} v_t·|u_t| ≈ −w over the units with u < 0 (σ(−x) branch); keep
  * the edges of the chosen subsets. Pure core: the subset-sum solver is passed in (solveBatch in the CLI).
  */
+import { nthRoot } from '../core/deterministicMath.js';
 import { InputError } from '../core/errors.js';
 import type { ProgressListener } from '../core/progress.js';
 import { UNIT_UNIFORM, distributionProblem, type Distribution } from '../core/random.js';
@@ -167,7 +168,7 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
   const searching = options.sampleCounts === undefined && options.failureProbability === undefined;
   let sampleCountSearch: SampleCountSearch[] | null = searching ? [] : null;
   if (searching && composeErrorBounds(bounds.map((b) => b.upper)) > options.tolerance) {
-    const share = Math.pow(1 + options.tolerance, 1 / plan.stages.length) - 1;
+    const share = nthRoot(1 + options.tolerance, plan.stages.length) - 1;
     const maxSamples = options.maxSamples ?? MAX_SAMPLE_COUNT;
     sampleCountSearch = [];
     for (let s = 0; s < plan.stages.length; s++) {

@@ -7,6 +7,8 @@
  * ‖K̂(ω)‖₂ over the N² discrete frequencies (Sedghi et al., ICLR 2019); each K̂(ω) is bounded as above.
  */
 
+import { cosSinOfTurn } from '../core/deterministicMath.js';
+
 /** Squarings: k = 2^J = 64, so the dense bound overestimates by at most rank^{1/256} (≤ 1.036 for rank 10,000). */
 export const SQUARINGS = 6;
 /** Relative widening for float64 rounding in the squarings and the final root (generous: actual ≲ 1e-12). */
@@ -36,27 +38,27 @@ export function psdMaxEigenvalueUpperBound(g: Float64Array, m: number): number {
   let h: Float64Array = g;
   let next: Float64Array = new Float64Array(m * m);
   // λ_max(G) ≤ Π_i c_i^{2^{-i}}, where c_0 = ‖G‖_F, H_0 = G/c_0, c_{i+1} = ‖H_i²‖_F, H_{i+1} = H_i²/c_{i+1}.
-  let logBound = 0;
+  // Each factor c_i^{2^{-i}} is i square roots of c_i (correctly rounded on every engine, unlike Math.log/exp).
   let c = frobeniusNorm(h);
   if (c === 0) return 0;
-  logBound += Math.log(c);
+  let bound = c;
   for (let i = 0; i < h.length; i++) h[i]! /= c;
-  let weight = 1;
-  for (let step = 0; step < SQUARINGS; step++) {
+  for (let step = 1; step <= SQUARINGS; step++) {
     squareSymmetric(h, next, m);
     const t = h;
     h = next;
     next = t;
     c = frobeniusNorm(h);
     if (c === 0) return 0; // nilpotent symmetric ⇒ zero
-    weight /= 2;
-    logBound += weight * Math.log(c);
+    let factor = c;
+    for (let r = 0; r < step; r++) factor = Math.sqrt(factor);
+    bound *= factor;
     for (let i = 0; i < h.length; i++) h[i]! /= c;
   }
   // Rounding: a computed square errs by ‖Δ‖_F ≤ γ_m‖H‖_F² = γ_m while λ_max(H)² ≥ ‖H‖_F²/m = 1/m, so each step
   // perturbs the eigenvalue relation by ≤ m·γ_m relatively; weighted by 2^{-i} the total is ≤ 2m·γ_m.
   const gamma = (m + 4) * UNIT_ROUNDOFF;
-  return Math.exp(logBound) * (1 + 4 * (m + 4) * gamma + RELATIVE_SLACK);
+  return bound * (1 + 4 * (m + 4) * gamma + RELATIVE_SLACK);
 }
 
 /** out = h·h for a symmetric m×m h (row-major): out_ij = ⟨row i, row j⟩, upper triangle computed, mirrored. */
@@ -193,17 +195,9 @@ export function convNormUpperBound(kernel: ArrayLike<number>, geometry: ConvGeom
   let absSum = 0;
   for (let i = 0; i < kernel.length; i++) absSum += Math.abs(kernel[i]!);
   for (let f1 = 0; f1 < nH; f1++) {
-    for (let a = 0; a < k; a++) {
-      const angle = (-2 * Math.PI * f1 * a) / nH;
-      cosH[a] = Math.cos(angle);
-      sinH[a] = Math.sin(angle);
-    }
+    for (let a = 0; a < k; a++) [cosH[a], sinH[a]] = cosSinOfTurn(-f1 * a, nH); // the angle −2π·f1·a/nH
     for (let f2 = 0; f2 < nW; f2++) {
-      for (let b = 0; b < k; b++) {
-        const angle = (-2 * Math.PI * f2 * b) / nW;
-        cosW[b] = Math.cos(angle);
-        sinW[b] = Math.sin(angle);
-      }
+      for (let b = 0; b < k; b++) [cosW[b], sinW[b]] = cosSinOfTurn(-f2 * b, nW);
       for (let o = 0; o < co; o++) {
         for (let c = 0; c < ci; c++) {
           let re = 0;
