@@ -1,7 +1,8 @@
 // Builds the static page into dist/web/ (npm run web:build): index.html, style.css and one app.js that holds
 // everything — the page's code (src/web/main.ts and the toolkit's pure folders), the worker script's text
 // (src/web/worker.ts), the bundled fc2 target (web/fc2.safetensors, made by `lottery train --arch fc2 --seed 1`),
-// the small target of the library example (examples/target.safetensors) and the first 2,000 MNIST test images.
+// the small target of the library example (examples/target.safetensors), the first 2,000 MNIST test images and
+// the first 5,000 training images (for the MLP trained in the page).
 // The page opens from file:// or any static server and loads nothing. esbuild bundles the TypeScript sources
 // directly; a `node:` import reachable from the page fails the build.
 //   node dist/scripts/webBuild.js [outDir]          (default dist/web)
@@ -13,23 +14,25 @@ import { loadMnist } from '../src/io/mnist.js';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..');
 
-/** Test images shipped with the page. */
+/** Test images shipped with the page (verification), and training images (the MLP trained in the page). */
 export const PAGE_IMAGES = 2000;
+export const PAGE_TRAIN_IMAGES = 5000;
 
 /** The page's assets as modules (see src/web/assets.d.ts). */
 function assetsPlugin(workerSource: string): esbuild.Plugin {
   const binary = (file: string): Uint8Array => readFileSync(join(root, file));
-  const mnist = (): Uint8Array => {
-    const test = loadMnist('test');
-    const out = new Uint8Array(PAGE_IMAGES * 785);
-    out.set(test.images.subarray(0, PAGE_IMAGES * 784));
-    out.set(test.labels.subarray(0, PAGE_IMAGES), PAGE_IMAGES * 784);
+  const mnist = (split: 'test' | 'train', count: number): Uint8Array => {
+    const set = loadMnist(split);
+    const out = new Uint8Array(count * 785);
+    out.set(set.images.subarray(0, count * 784));
+    out.set(set.labels.subarray(0, count), count * 784);
     return out;
   };
   const modules: Record<string, () => esbuild.OnLoadResult> = {
     'virtual:fc2-target': () => ({ contents: binary('web/fc2.safetensors'), loader: 'binary' }),
     'virtual:small-target': () => ({ contents: binary('examples/target.safetensors'), loader: 'binary' }),
-    'virtual:mnist-test': () => ({ contents: mnist(), loader: 'binary' }),
+    'virtual:mnist-test': () => ({ contents: mnist('test', PAGE_IMAGES), loader: 'binary' }),
+    'virtual:mnist-train': () => ({ contents: mnist('train', PAGE_TRAIN_IMAGES), loader: 'binary' }),
     'virtual:worker-source': () => ({ contents: workerSource, loader: 'text' }),
   };
   return {
@@ -72,5 +75,5 @@ export async function buildWeb(outDir = join(root, 'dist', 'web')): Promise<{ ap
 if (process.argv[1] && resolve(process.argv[1]) === fileURLToPath(import.meta.url)) {
   const outDir = resolve(process.argv[2] ?? join(root, 'dist', 'web'));
   const { appBytes } = await buildWeb(outDir);
-  process.stdout.write(`wrote ${join(outDir, 'index.html')} (app.js ${(appBytes / 1e6).toFixed(1)} MB: code, two targets, ${PAGE_IMAGES.toLocaleString('en-US')} test images); open it from the file system or any static server\n`);
+  process.stdout.write(`wrote ${join(outDir, 'index.html')} (app.js ${(appBytes / 1e6).toFixed(1)} MB: code, two targets, ${PAGE_IMAGES.toLocaleString('en-US')} test and ${PAGE_TRAIN_IMAGES.toLocaleString('en-US')} training images); open it from the file system or any static server\n`);
 }

@@ -1,8 +1,9 @@
 /**
  * The page (web/index.html): random subset sum explored live, a target loaded (bundled or dropped), a Theorem 1
  * ticket pruned in Web Workers with progress, verified as a network on shipped MNIST test images, pictured and
- * downloadable. `?demo` loads the bundled target and prunes and verifies it with no click (`&target=small`,
- * `&tolerance=ε`, `&seed=s`, `&workers=w` change what it runs). The result element carries data-* attributes for
+ * downloadable. `?demo` loads the bundled target and prunes and verifies it with no click (`&target=small`, or
+ * `&target=train` to train the small MLP in the page first, `&epochs=e`, `&tolerance=ε`, `&seed=s`, `&workers=w`
+ * change what it runs). The result element carries data-* attributes for
  * tests. Everything it needs is in the bundle: it loads nothing.
  */
 import { LotteryError } from '../core/errors.js';
@@ -12,9 +13,11 @@ import { svgLinePlot } from '../report/svgLinePlot.js';
 import fc2Target from 'virtual:fc2-target';
 import smallTarget from 'virtual:small-target';
 import mnistTest from 'virtual:mnist-test';
+import mnistTrain from 'virtual:mnist-train';
 import workerSource from 'virtual:worker-source';
 import { firstLayerPicture, keptPicture, subsetPicture } from './pictures.js';
 import { webPlatform } from './platform.js';
+import { PAGE_TRAINING_DEFAULTS, trainPageMlp } from './train.js';
 import { coverageCurves, loadTarget, matchWeight, pruneInPage, shippedImages, verifyInPage, type LoadedTarget, type PagePrune } from './session.js';
 import { networkShapes } from '../nn/forward.js';
 import { parameterCount } from '../nn/network.js';
@@ -27,6 +30,7 @@ const $ = <T extends HTMLElement>(id: string): T => {
   return element as T;
 };
 const images = shippedImages(mnistTest);
+const trainingImages = shippedImages(mnistTrain);
 const params = new URLSearchParams(location.search);
 const percent = (v: number | null): string => (v === null ? '—' : `${(100 * v).toFixed(2)} %`);
 const number = (v: number): string => v.toLocaleString('en-US');
@@ -90,6 +94,54 @@ function useTarget(bytes: Uint8Array, name: string): void {
   }
 }
 
+let targetUrl: string | null = null;
+
+/** Offers the current target's file for download (a trained one exists only in the page). */
+function offerTarget(bytes: Uint8Array | null, name: string): void {
+  const link = $<HTMLAnchorElement>('target-download');
+  if (targetUrl) URL.revokeObjectURL(targetUrl);
+  targetUrl = null;
+  link.hidden = bytes === null;
+  if (bytes === null) return;
+  targetUrl = URL.createObjectURL(new Blob([bytes as BlobPart], { type: 'application/octet-stream' }));
+  link.href = targetUrl;
+  link.download = name;
+}
+
+async function trainHere(): Promise<void> {
+  const button = $<HTMLButtonElement>('train-run');
+  button.disabled = true;
+  $<HTMLButtonElement>('prune-run').disabled = true;
+  try {
+    const epochs = Number($<HTMLInputElement>('train-epochs').value);
+    const seed = Number($<HTMLInputElement>('train-seed').value);
+    const started = performance.now();
+    let loss = NaN;
+    const trained = await trainPageMlp(trainingImages.images, trainingImages.labels, trainingImages.count, {
+      ...PAGE_TRAINING_DEFAULTS,
+      epochs,
+      seed,
+      onLoss: (l) => (loss = l),
+      onProgress: (done, total, phase) => {
+        const bar = $<HTMLProgressElement>('train-progress');
+        bar.max = total;
+        bar.value = done;
+        $('train-status').textContent = `${phase ?? ''}: batch ${done} of ${total}, loss ${loss.toFixed(3)}`;
+      },
+      yieldToPage: () => new Promise((resolve) => setTimeout(resolve, 0)),
+    });
+    const name = `mlp-784-32-10-seed${seed}.safetensors`;
+    useTarget(trained.bytes, name);
+    offerTarget(trained.bytes, name);
+    $('train-status').textContent = `trained ${epochs} epochs on ${number(trainingImages.count)} images in ${((performance.now() - started) / 1000).toFixed(1)} s (last batch loss ${trained.finalLoss.toFixed(3)})`;
+    $('result').dataset['trainedTarget'] = name;
+  } catch (e) {
+    showError($('target-error'), e);
+  } finally {
+    button.disabled = false;
+  }
+}
+
 function chooseBundled(which: string): void {
   if (which === 'small') useTarget(smallTarget, 'small.safetensors');
   else useTarget(fc2Target, 'fc2.safetensors');
@@ -98,6 +150,8 @@ function chooseBundled(which: string): void {
 async function useFile(file: File): Promise<void> {
   useTarget(new Uint8Array(await file.arrayBuffer()), file.name);
   $<HTMLInputElement>('target-file-choice').checked = true;
+  $('train-box').hidden = true;
+  offerTarget(null, '');
 }
 
 // ---------------------------------------------------------------------------------------------------------------
@@ -208,10 +262,15 @@ function wire(): void {
   for (const id of ['rss-n', 'rss-epsilon', 'rss-distribution', 'rss-w']) $(id).addEventListener('input', drawCoverage);
   for (const radio of document.querySelectorAll<HTMLInputElement>('input[name="target"]')) {
     radio.addEventListener('change', () => {
-      if (radio.value !== 'file') chooseBundled(radio.value);
-      else $<HTMLInputElement>('target-file').click();
+      $('train-box').hidden = radio.value !== 'train';
+      if (radio.value === 'file') $<HTMLInputElement>('target-file').click();
+      else if (radio.value !== 'train') {
+        chooseBundled(radio.value);
+        offerTarget(null, '');
+      }
     });
   }
+  $('train-run').addEventListener('click', () => void trainHere());
   $<HTMLInputElement>('target-file').addEventListener('change', (event) => {
     const file = (event.target as HTMLInputElement).files?.[0];
     if (file) void useFile(file);
@@ -238,9 +297,17 @@ const which = params.get('target') === 'small' ? 'small' : 'fc2';
 $<HTMLInputElement>(`target-${which}-choice`).checked = true;
 chooseBundled(which);
 if (params.has('demo')) {
-  for (const [param, id] of [['tolerance', 'prune-epsilon'], ['seed', 'prune-seed'], ['workers', 'prune-workers']] as const) {
+  for (const [param, id] of [['tolerance', 'prune-epsilon'], ['seed', 'prune-seed'], ['workers', 'prune-workers'], ['epochs', 'train-epochs']] as const) {
     const value = params.get(param);
     if (value !== null) $<HTMLInputElement>(id).value = value;
   }
-  void pruneAndVerify();
+  const run = async (): Promise<void> => {
+    if (params.get('target') === 'train') {
+      $<HTMLInputElement>('target-train-choice').checked = true;
+      $('train-box').hidden = false;
+      await trainHere();
+    }
+    await pruneAndVerify();
+  };
+  void run();
 }

@@ -148,3 +148,29 @@ test('a LeNet5 file given to the page is pruned to the ticket the CLI writes (co
   assert.deepEqual(problems, []);
   await page.close();
 });
+
+test('a small MLP trained in the page (?demo&target=train) is pruned and verified; its file and ticket match the CLI', { skip }, async () => {
+  const { page, problems } = await open('?demo&target=train&epochs=1&tolerance=0.5&seed=2&workers=2');
+  const data = await resultOf(page);
+  assert.equal(data['trainedTarget'], 'mlp-784-32-10-seed1.safetensors');
+  assert.ok(Number(data['targetAccuracy']) > 0.8, `one epoch on 5,000 images: ${data['targetAccuracy']}`);
+  assert.ok(Number(data['maxOutputError']) <= Number(data['certifiedBound']));
+  // The trained target, as the page offers it for download (a blob: URL), pruned by the CLI: the same ticket.
+  const targetBase64 = await page.evaluate(async () => {
+    const response = await fetch((document.getElementById('target-download') as HTMLAnchorElement).href);
+    const bytes = new Uint8Array(await response.arrayBuffer());
+    let text = '';
+    for (let i = 0; i < bytes.length; i += 0x8000) text += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+    return btoa(text);
+  });
+  const targetFile = join(work, 'trained.safetensors');
+  writeFileSync(targetFile, Buffer.from(targetBase64, 'base64'));
+  const evaluated = await cli(['eval', '--model', targetFile, '--json']);
+  assert.equal(evaluated.code, 0, evaluated.stderr);
+  const cliTicket = join(work, 'trained.cli.ticket.safetensors');
+  const pruned = await cli(['prune', '--target', targetFile, '--tolerance', '0.5', '--seed', '2', '--malach-sample', '0', '--no-progress', '--out', cliTicket]);
+  assert.equal(pruned.code, 0, pruned.stderr);
+  assert.equal(sha256(readFileSync(cliTicket)), sha256(await pageTicket(page)));
+  assert.deepEqual(problems, []);
+  await page.close();
+});
