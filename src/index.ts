@@ -33,6 +33,7 @@ import { evaluate, type EvaluationResult } from './nn/evaluate.js';
 import { preprocessImages } from './nn/images.js';
 import { isParameterised, type Network, type Preprocess } from './nn/network.js';
 import { solveBatch } from './subsetsum/batch.js';
+import { closestOfSize } from './subsetsum/fixedSize.js';
 import { solve } from './subsetsum/solve.js';
 import { OBJECTIVES, type Objective } from './subsetsum/types.js';
 import { validateInstance } from './subsetsum/validate.js';
@@ -100,14 +101,15 @@ export interface SubsetSumSolution {
 
 /**
  * One subset-sum instance solved exactly (meet in the middle, n ≤ 40): `closest` (default) gives the least error,
- * `sparsest` the fewest values within the tolerance.
+ * `sparsest` the fewest values within the tolerance; `subsetSize: k` the closest subset of exactly k values.
  */
-export function solveSubsetSum(values: ArrayLike<number>, target: number, options: { tolerance: number; objective?: 'closest' | 'sparsest' }): SubsetSumSolution {
+export function solveSubsetSum(values: ArrayLike<number>, target: number, options: { tolerance: number; objective?: 'closest' | 'sparsest'; subsetSize?: number }): SubsetSumSolution {
   checkOptions(options, 'options');
   const objective = options.objective === undefined ? 'closest' : checkChoice<Objective>('objective', options.objective, OBJECTIVES);
   const instance = { values, target, tolerance: options.tolerance };
   validateInstance(instance, '');
-  const { indices, sum, error, withinTolerance } = solve(instance, objective);
+  if (options.subsetSize !== undefined && objective !== 'closest') throw new InputError('subsetSize: fixes how many values are used, so it goes with the closest objective only');
+  const { indices, sum, error, withinTolerance } = options.subsetSize === undefined ? solve(instance, objective) : closestOfSize(instance, options.subsetSize);
   return { indices, sum, error, withinTolerance };
 }
 

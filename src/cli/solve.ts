@@ -8,7 +8,9 @@ import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { subsetSumRefusal } from '../core/limits.js';
 import { solveWithMethod, SOLVE_METHODS, type SolveMethod } from '../subsetsum/solve.js';
-import { MAX_SAMPLE_COUNT, OBJECTIVES, type Objective } from '../subsetsum/types.js';
+import { MAX_SAMPLE_COUNT, OBJECTIVES, type Objective, type SubsetSumResult } from '../subsetsum/types.js';
+import { bruteForceOfSize } from '../subsetsum/bruteForce.js';
+import { closestOfSize } from '../subsetsum/fixedSize.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber, parseNumberList } from './parse.js';
@@ -19,6 +21,7 @@ interface SolveFlags {
   tolerance: string;
   objective: string;
   method: string;
+  subsetSize?: string;
   json?: boolean;
 }
 
@@ -33,6 +36,7 @@ export const registerSolve: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--tolerance <number>', 'tolerance ε > 0', '0.01')
     .option('--objective <name>', `${OBJECTIVES.join(' | ')}: least error, or fewest values within ε then least error`, 'closest')
     .option('--method <name>', `${SOLVE_METHODS.join(' | ')}: exact solver, all 2^n subsets (n ≤ 20), or HiGHS MIP (closest, 1 % gap)`, 'exact')
+    .option('--subset-size <k>', 'use exactly k of the values: the closest subset of size k (objective closest; method exact or brute-force)')
     .addOption(jsonOption())
     .addHelpText('after', `\nExample:\n  ${EXAMPLE} --objective sparsest --json\n`)
     .action((flags: SolveFlags) => runSolve(flags, io));
@@ -45,17 +49,23 @@ async function runSolve(flags: SolveFlags, io: CliIo): Promise<void> {
   const tolerance = parseNumber('--tolerance', flags.tolerance, { above: 0 });
   const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
   const method = parseChoice<SolveMethod>('--method', flags.method, SOLVE_METHODS);
-  const result = await solveWithMethod({ values, target, tolerance }, objective, method);
+  const subsetSize = flags.subsetSize === undefined ? undefined : parseNumber('--subset-size', flags.subsetSize, { integer: true, min: 0, max: values.length });
+  if (subsetSize !== undefined && objective !== 'closest') throw new InputError('--subset-size: fixes how many values are used, so it goes with --objective closest only');
+  if (subsetSize !== undefined && method === 'mip') throw new InputError('--subset-size: the MIP method solves the paper\'s model, without a size constraint; use --method exact or brute-force');
+  const instance = { values, target, tolerance };
+  const result: SubsetSumResult & { status?: string } =
+    subsetSize === undefined ? await solveWithMethod(instance, objective, method) : method === 'brute-force' ? bruteForceOfSize(instance, subsetSize) : closestOfSize(instance, subsetSize);
   const { indices, sum, error, withinTolerance } = result;
   if (flags.json) {
-    printJson(io, result.status === undefined ? { indices, sum, error, withinTolerance } : { indices, sum, error, withinTolerance, status: result.status });
+    const size = subsetSize === undefined ? {} : { subsetSize };
+    printJson(io, result.status === undefined ? { indices, sum, error, withinTolerance, ...size } : { indices, sum, error, withinTolerance, status: result.status });
     return;
   }
   const chosen = indices.length === 0 ? '(none: the empty sum)' : indices.map((i) => `${i} (${values[i]})`).join(', ');
   io.stdout(
     [
       `indices:          ${chosen}`,
-      `values used:      ${indices.length} of ${values.length}`,
+      `values used:      ${indices.length} of ${values.length}${subsetSize === undefined ? '' : ' (exactly, --subset-size)'}`,
       `sum:              ${sum}`,
       `error:            ${error}   (|target − sum|, target ${target})`,
       `withinTolerance:  ${withinTolerance}   (tolerance ${tolerance})`,

@@ -63,3 +63,33 @@ export function bruteForce(instance: SubsetSumInstance, objective: Objective): S
   for (let t = 0; t < n; t++) flags[t] = (mask >>> t) & 1;
   return resultFromFlags(values, n, flags, target, tolerance);
 }
+
+/** The closest subset of exactly `size` values by exhaustive enumeration (n ≤ 20): least canonical error, then smallest mask. */
+export function bruteForceOfSize(instance: SubsetSumInstance, size: number): SubsetSumResult {
+  validateInstance(instance);
+  const { values, target, tolerance } = instance;
+  const n = values.length;
+  if (n > BRUTE_FORCE_MAX_COUNT) throw new InputError(`brute force: at most ${BRUTE_FORCE_MAX_COUNT} values (2^n subsets), got ${n}`);
+  if (!Number.isInteger(size) || size < 0 || size > n) throw new InputError(`subsetSize: expected an integer in [0, ${n}] (the number of values), got ${size}`);
+  let bestMask = -1;
+  let bestError = Infinity;
+  const flags = new Uint8Array(n);
+  for (let mask = 0; mask < 2 ** n; mask++) {
+    let count = 0;
+    let sum = 0;
+    for (let t = 0; t < n; t++) {
+      if ((mask >>> t) & 1) {
+        count++;
+        sum += values[t]!;
+      }
+    }
+    if (count !== size) continue;
+    const error = Math.abs(target - sum);
+    if (error < bestError) {
+      bestError = error;
+      bestMask = mask;
+    }
+  }
+  for (let t = 0; t < n; t++) flags[t] = (bestMask >>> t) & 1;
+  return resultFromFlags(values, n, flags, target, tolerance);
+}

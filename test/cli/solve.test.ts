@@ -42,6 +42,9 @@ test('bad input: one line on stderr, exit code 2', async () => {
     [['--values', '0.3', '--target', '0.5', '--objective', 'fastest'], /--objective: expected one of closest, sparsest/],
     [['--values', Array(21).fill('0.1').join(','), '--target', '0.5', '--method', 'brute-force'], /at most 20 values/],
     [['--values', '0.3', '--target', '0.5', '--method', 'mip', '--objective', 'sparsest'], /mip/],
+    [['--values', '0.3,0.2', '--target', '0.5', '--subset-size', '3'], /--subset-size: must be ≤ 2, got 3/],
+    [['--values', '0.3,0.2', '--target', '0.5', '--subset-size', '1', '--objective', 'sparsest'], /--subset-size: .*--objective closest only/],
+    [['--values', '0.3,0.2', '--target', '0.5', '--subset-size', '1', '--method', 'mip'], /--subset-size: the MIP method/],
   ];
   for (const [args, pattern] of cases) {
     const { code, stderr, stdout } = await cli(['solve', ...args]);
@@ -49,5 +52,19 @@ test('bad input: one line on stderr, exit code 2', async () => {
     assert.match(stderr, pattern);
     assert.equal(stderr.trim().split('\n').length, 1, `one line: ${stderr}`);
     assert.equal(stdout, '');
+  }
+});
+
+test('--subset-size k: exactly k values, the closest such subset; the exact solver agrees with brute force', async () => {
+  const values = '0.31,-0.22,0.71,0.05,-0.44,0.18,0.9,-0.63';
+  for (const k of ['0', '2', '5', '8']) {
+    const exact = await cli(['solve', '--values', values, '--target', '0.5', '--subset-size', k, '--json']);
+    const brute = await cli(['solve', '--values', values, '--target', '0.5', '--subset-size', k, '--method', 'brute-force', '--json']);
+    assert.equal(exact.code, 0, exact.stderr);
+    const a = JSON.parse(exact.stdout) as { indices: number[]; error: number; subsetSize: number };
+    const b = JSON.parse(brute.stdout) as { indices: number[]; error: number };
+    assert.equal(a.indices.length, Number(k));
+    assert.equal(a.subsetSize, Number(k));
+    assert.ok(Math.abs(a.error - b.error) <= 1e-12, `k ${k}: ${a.error} vs ${b.error}`);
   }
 });
