@@ -9,6 +9,7 @@ import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { runRss, RSS_DISTRIBUTIONS, type RssRecord, type RssResult, type RssSpec } from '../experiments/rss.js';
 import { MAX_SAMPLE_COUNT } from '../subsetsum/types.js';
+import { binomial, MAX_FIXED_SIZE_SUMS } from '../subsetsum/coverageOfSize.js';
 import { svgLinePlot, PALETTE, DASHES, type LinePlotSeries } from '../report/svgLinePlot.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
 import type { RegisterCommand } from './io.js';
@@ -24,6 +25,7 @@ interface RssFlags {
   seed?: string;
   interval: string;
   targetProbability: string;
+  subsetSize?: string;
   out?: string;
   json?: boolean;
   progress: boolean;
@@ -42,6 +44,7 @@ export const registerRss: RegisterCommand = (program: Command, io: CliIo) => {
     .addOption(seedOption())
     .option('--interval <lo,hi>', 'closed interval to cover', '-1,1')
     .option('--target-probability <p>', 'whole-interval coverage probability for the n ≈ a·log2(1/ε) + b fit', '0.9')
+    .option('--subset-size <k>', 'sums of exactly k samples instead of all subsets (random fixed-size subset sum; C(n, k) ≤ 2^24)')
     .option('--out <dir>', 'write rss.jsonl, rss.csv, rss-fit.json and rss.svg into this folder')
     .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
@@ -61,14 +64,23 @@ export function rssSpecFromFlags(flags: RssFlags): RssSpec {
   if (interval.length !== 2 || !(interval[0]! < interval[1]!)) {
     throw new InputError(`--interval: expected two numbers lo,hi with lo < hi, got '${flags.interval}'`);
   }
+  const sampleCounts = parseIntegerRange('--samples', flags.samples, { min: 1, max: MAX_SAMPLE_COUNT });
+  const subsetSize = flags.subsetSize === undefined ? undefined : parseNumber('--subset-size', flags.subsetSize, { integer: true, min: 1, max: MAX_SAMPLE_COUNT });
+  if (subsetSize !== undefined) {
+    const largest = Math.max(...sampleCounts);
+    if (binomial(largest, subsetSize) > MAX_FIXED_SIZE_SUMS) {
+      throw new InputError(`--subset-size: ${subsetSize} with --samples up to ${largest} means C(${largest}, ${subsetSize}) = ${binomial(largest, subsetSize).toExponential(2)} sums per trial, above ${MAX_FIXED_SIZE_SUMS.toLocaleString('en-US')}: lower the largest n or k`);
+    }
+  }
   return {
     distributions,
-    sampleCounts: parseIntegerRange('--samples', flags.samples, { min: 1, max: MAX_SAMPLE_COUNT }),
+    sampleCounts,
     tolerances: parseNumberList('--tolerance', flags.tolerance, { above: 0 }),
     trials: parseNumber('--trials', flags.trials, { integer: true, min: 2, max: 100_000_000 }),
     seed: parseSeed(flags.seed),
     interval: { low: interval[0]!, high: interval[1]! },
     targetProbability: parseNumber('--target-probability', flags.targetProbability, { above: 0, max: 1 }),
+    ...(subsetSize !== undefined ? { subsetSize } : {}),
   };
 }
 
@@ -117,8 +129,9 @@ export function rssSvg(result: RssResult): string {
   });
   const { low, high } = spec.interval;
   const tolerances = spec.tolerances.length === 1 ? `, ε = ${spec.tolerances[0]}` : '';
+  const sums = spec.subsetSize === null ? 'a subset sum' : `a sum of exactly ${spec.subsetSize} samples`;
   return svgLinePlot(series, {
-    title: `Random subset sum: all of [${low}, ${high}] within ε of a subset sum${tolerances}`,
+    title: `Random subset sum: all of [${low}, ${high}] within ε of ${sums}${tolerances}`,
     xLabel: 'n (samples)',
     yLabel: `P(whole interval covered), ${spec.trials} trials, 95 % Wilson`,
     yRange: [0, 1],
@@ -149,7 +162,7 @@ export function rssTable(result: RssResult): string {
   const widths = header.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]): string => cells.map((c, i) => pad(c, widths[i]!, i === 1 || i === 2)).join('  ').trimEnd();
   const out = [
-    `rss: ${result.spec.trials} trials per row, seed ${result.spec.seed}, interval [${result.spec.interval.low}, ${result.spec.interval.high}]`,
+    `rss: ${result.spec.trials} trials per row, seed ${result.spec.seed}, interval [${result.spec.interval.low}, ${result.spec.interval.high}]${result.spec.subsetSize === null ? '' : `, sums of exactly ${result.spec.subsetSize} samples`}`,
     line(header),
     ...rows.map(line),
     '',

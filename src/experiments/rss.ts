@@ -15,6 +15,7 @@ import { RandomStream, distributionByName, distributionName, namedStream, type D
 import { MAX_SAMPLE_COUNT } from '../subsetsum/types.js';
 import { DEFAULT_COVERAGE_INTERVAL, type CoverageInterval } from '../subsetsum/coverage.js';
 import { coverageGrowth, CoverageGrowthWorkspace } from '../subsetsum/coverageGrowth.js';
+import { binomial, coverageGrowthOfSize, MAX_FIXED_SIZE_SUMS } from '../subsetsum/coverageOfSize.js';
 
 /** Distribution names the experiment accepts (as distributionByName spells them). */
 export const RSS_DISTRIBUTIONS = ['uniform', 'product', 'log-uniform', 'normal'] as const;
@@ -37,6 +38,8 @@ export interface RssSpec {
   interval?: CoverageInterval;
   /** Whole-interval coverage probability the fit looks for; default 0.9. */
   targetProbability?: number;
+  /** Sums of exactly this many samples instead of all subsets (random fixed-size subset sum); default: all. */
+  subsetSize?: number;
 }
 
 /** A spec with defaults filled in, lists sorted and de-duplicated. */
@@ -48,6 +51,8 @@ export interface ResolvedRssSpec {
   seed: number;
   interval: CoverageInterval;
   targetProbability: number;
+  /** null: all subsets. */
+  subsetSize: number | null;
 }
 
 /** One row: a (distribution, n, ε) cell over `trials` trials. Intervals are 95 %. */
@@ -72,6 +77,8 @@ export interface RssRecord {
   /** Wilson score interval. */
   allCoveredLow: number;
   allCoveredHigh: number;
+  /** Present when the spec fixed the subset size: sums of exactly this many samples. */
+  subsetSize?: number;
 }
 
 export interface RssFitPoint {
@@ -108,7 +115,7 @@ export interface RssOptions {
   onProgress?: (done: number, total: number) => void;
 }
 
-const SPEC_KEYS = ['distributions', 'sampleCounts', 'tolerances', 'trials', 'seed', 'interval', 'targetProbability'];
+const SPEC_KEYS = ['distributions', 'sampleCounts', 'tolerances', 'trials', 'seed', 'interval', 'targetProbability', 'subsetSize'];
 
 /** Validates a spec (from JSON or code): unknown keys and bad values are InputErrors naming `source` and the field. */
 export function resolveRssSpec(input: unknown, source = 'rss spec'): ResolvedRssSpec {
@@ -163,14 +170,26 @@ export function resolveRssSpec(input: unknown, source = 'rss spec'): ResolvedRss
   if (typeof targetProbability !== 'number' || !(targetProbability > 0) || !(targetProbability <= 1)) {
     throw new InputError(`${source}: targetProbability must be in (0, 1], got ${describeJson(targetProbability)}`);
   }
+  const sortedCounts = [...new Set(sampleCounts)].sort((a, b) => a - b);
+  const size = spec['subsetSize'];
+  if (size !== undefined && size !== null) {
+    if (typeof size !== 'number' || !Number.isInteger(size) || size < 1 || size > MAX_SAMPLE_COUNT) {
+      throw new InputError(`${source}: subsetSize must be an integer in 1..${MAX_SAMPLE_COUNT}, got ${describeJson(size)}`);
+    }
+    const largest = sortedCounts[sortedCounts.length - 1]!;
+    if (binomial(largest, size) > MAX_FIXED_SIZE_SUMS) {
+      throw new InputError(`${source}: subsetSize ${size} with n up to ${largest} means C(${largest}, ${size}) = ${binomial(largest, size).toExponential(2)} sums per trial, above ${MAX_FIXED_SIZE_SUMS.toLocaleString('en-US')}: lower the largest n or the subset size`);
+    }
+  }
   return {
     distributions: [...new Set(distributions)],
-    sampleCounts: [...new Set(sampleCounts)].sort((a, b) => a - b),
+    sampleCounts: sortedCounts,
     tolerances: [...new Set(tolerances)].sort((a, b) => b - a),
     trials,
     seed,
     interval,
     targetProbability,
+    subsetSize: typeof size === 'number' ? size : null,
   };
 }
 
@@ -240,7 +259,7 @@ export function runRss(input: RssSpec | ResolvedRssSpec, options: RssOptions = {
     for (let r = 0; r < trials; r++) {
       stream.fill(distribution, r * MAX_SAMPLE_COUNT, samples);
       for (let e = 0; e < tolerances.length; e++) {
-        const growth = coverageGrowth(samples, tolerances[e]!, interval, workspace);
+        const growth = spec.subsetSize === null ? coverageGrowth(samples, tolerances[e]!, interval, workspace) : coverageGrowthOfSize(samples, spec.subsetSize, tolerances[e]!, interval);
         for (let c = 0; c < sampleCounts.length; c++) {
           const cell = e * sampleCounts.length + c;
           const n = sampleCounts[c]!;
@@ -276,6 +295,7 @@ export function runRss(input: RssSpec | ResolvedRssSpec, options: RssOptions = {
           allCoveredProbability: allCount[cell]! / trials,
           allCoveredLow: wilson.low,
           allCoveredHigh: wilson.high,
+          ...(spec.subsetSize === null ? {} : { subsetSize: spec.subsetSize }),
         });
       }
     }

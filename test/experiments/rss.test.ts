@@ -18,6 +18,7 @@ import {
   type RssSpec,
 } from '../../src/experiments/rss.js';
 import { coverage } from '../../src/subsetsum/coverage.js';
+import { coverageGrowthOfSize } from '../../src/subsetsum/coverageOfSize.js';
 import { distributionByName } from '../../src/core/random.js';
 import { InputError } from '../../src/core/errors.js';
 import { registerRss } from '../../src/cli/rss.js';
@@ -203,4 +204,27 @@ test('lottery rss rejects n > 40, ε ≤ 0, unknown distributions and bad interv
   const table = runCli([...base, '--samples', '6', '--interval=-0.5,0.5']);
   assert.equal(table.error, null);
   assert.match(table.stdout, /interval \[-0\.5, 0\.5\]/);
+});
+
+test('subsetSize: records of sums of exactly k samples, regenerable trial by trial; refused when C(n, k) is too large', () => {
+  const spec: RssSpec = { distributions: ['uniform'], sampleCounts: [3, 8, 14], tolerances: [0.05], trials: 6, seed: 3, subsetSize: 4 };
+  const { records, spec: resolved } = runRss(spec);
+  assert.equal(resolved.subsetSize, 4);
+  for (const record of records) {
+    assert.equal(record.subsetSize, 4);
+    const distribution = distributionByName(record.distribution)!;
+    const samples = new Float64Array(record.sampleCount);
+    let sum = 0;
+    for (let trial = 0; trial < record.trials; trial++) {
+      rssTrialSamples(record.seed, distribution, trial, samples);
+      sum += coverageGrowthOfSize(samples, 4, record.tolerance).coveredFraction[record.sampleCount]!;
+    }
+    assert.ok(Math.abs(sum / record.trials - record.coveredFraction) <= 1e-12);
+  }
+  assert.equal(records[0]!.coveredFraction, 0, 'n = 3 < k = 4: no sums at all');
+  // Without subsetSize the records keep their keys (no subsetSize key).
+  assert.ok(!('subsetSize' in runRss({ ...spec, subsetSize: undefined }).records[0]!));
+  assert.throws(() => resolveRssSpec({ ...spec, sampleCounts: [40], subsetSize: 20 }), (e) => e instanceof InputError && /subsetSize 20 with n up to 40 means C\(40, 20\)/.test(e.message));
+  const refused = runCli(['rss', '--seed', '1', '--samples', '40', '--subset-size', '20', '--no-progress']);
+  assert.ok(refused.error instanceof InputError && /^--subset-size: 20 with --samples up to 40/.test(refused.error.message), String(refused.error));
 });
