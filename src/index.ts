@@ -208,6 +208,8 @@ export interface PruneTheorem1Options {
   distribution?: string;
   /** sparsest (default): fewest kept edges within ε′; closest: least error. */
   objective?: 'closest' | 'sparsest';
+  /** Every non-zero entry matched by exactly k products (the closest k-subset; objective closest): a known density. */
+  subsetSize?: number;
   /** nonnegative (only the σ(x) branch in layer 1; default for pixel inputs) or any. */
   inputDomain?: 'nonnegative' | 'any';
   /** The guarantee holds for ‖x‖ ≤ inputRadius (default: the MNIST pixel box's largest norm). */
@@ -239,7 +241,7 @@ export async function pruneTheorem1(network: Network, options: PruneTheorem1Opti
     distribution = typeof options.distribution === 'string' ? distributionByName(options.distribution) ?? undefined : undefined;
     if (!distribution) throw new InputError(`distribution: expected uniform, normal, log-uniform or product, got ${String(options.distribution)}`);
   }
-  const objective = options.objective === undefined ? 'sparsest' : checkChoice<Objective>('objective', options.objective, OBJECTIVES);
+  const objective = options.objective === undefined ? (options.subsetSize !== undefined ? 'closest' : 'sparsest') : checkChoice<Objective>('objective', options.objective, OBJECTIVES);
   const pruneOptions = {
     tolerance,
     seed: options.seed,
@@ -248,6 +250,7 @@ export async function pruneTheorem1(network: Network, options: PruneTheorem1Opti
     ...(options.samples !== undefined ? { sampleCounts: options.samples } : {}),
     ...(options.failureProbability !== undefined ? { failureProbability: options.failureProbability } : {}),
     ...(options.maxSamples !== undefined ? { maxSamples: options.maxSamples } : {}),
+    ...(options.subsetSize !== undefined ? { subsetSize: options.subsetSize } : {}),
     ...(distribution !== undefined ? { distribution } : {}),
     ...(options.inputDomain !== undefined ? { inputDomain: checkChoice<InputDomain>('inputDomain', options.inputDomain, INPUT_DOMAINS) } : {}),
     ...(options.inputRadius !== undefined ? { inputRadius: options.inputRadius } : {}),

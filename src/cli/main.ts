@@ -56,6 +56,7 @@ export const OPTION_FLAGS: Readonly<Record<string, string>> = {
   malachSample: '--malach-sample',
   randomPoints: '--random-points',
   adversarialEvaluations: '--adversarial-evaluations',
+  subsetSize: '--subset-size',
 };
 
 export function messageForCli(message: string): string {

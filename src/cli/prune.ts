@@ -30,7 +30,8 @@ interface PruneFlags extends TargetFlags {
   inputBox?: string;
   outputTolerance?: string;
   distribution: string;
-  objective: string;
+  objective?: string;
+  subsetSize?: string;
   inputDomain?: string;
   inputRadius?: string;
   workers?: string;
@@ -59,7 +60,8 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     .addOption(inputBoxOption())
     .option('--output-tolerance <T>', 'the guarantee in logits instead of --tolerance: max ‖f(x) − g(x)‖ ≤ T over the input domain (translated to ε = T / output scale)')
     .option('--distribution <name>', 'random weights: uniform (U[-1,1], the theorem), normal, log-uniform', 'uniform')
-    .option('--objective <name>', 'sparsest: fewest kept edges within ε′ (default); closest: least error', 'sparsest')
+    .option('--objective <name>', 'sparsest: fewest kept edges within ε′ (the default); closest: least error (the default with --subset-size)')
+    .option('--subset-size <k>', 'every non-zero target entry matched by exactly k products (the closest k-subset): a ticket density known in advance')
     .option('--input-domain <domain>', 'nonnegative (only the σ(x) branch in layer 1; default for pixel inputs) or any')
     .option('--input-radius <R>', 'guarantee for ‖x‖ ≤ R (default: max norm of the MNIST pixel box, 28 for pixels)')
     .addOption(workersOption('all cores'))
@@ -84,11 +86,12 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const inputBox = parseInputBox(flags.inputBox);
   const maxSamples = flags.maxSamples === undefined ? undefined : parseNumber('--max-samples', flags.maxSamples, { integer: true, min: 1, max: 40 });
   const distribution = parseDistribution(flags.distribution);
-  const objective = parseChoice<Objective>('--objective', flags.objective, OBJECTIVES);
+  const subsetSize = flags.subsetSize === undefined ? undefined : parseNumber('--subset-size', flags.subsetSize, { integer: true, min: 1, max: 40 });
+  const objective = parseChoice<Objective>('--objective', flags.objective ?? (subsetSize !== undefined ? 'closest' : 'sparsest'), OBJECTIVES);
   const workers = parseWorkers(flags.workers);
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 0 });
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
-  const { plan } = planPrune(network, { ...planOptions, seed, distribution, objective, targetSha256: sha256 });
+  const { plan } = planPrune(network, { ...planOptions, seed, distribution, objective, targetSha256: sha256, ...(subsetSize !== undefined ? { subsetSize } : {}) });
   checkMemory('prune', pruneMemory(plan.stages, workers ?? availableParallelism()), memoryLimit, 'lower --samples or --workers, or prune a smaller target');
   const progress = createPhasedProgress(io, 'prune', flags.progress);
   let result: PruneResult;
@@ -106,6 +109,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
       ...(planOptions.inputRadius !== undefined ? { inputRadius: planOptions.inputRadius } : {}),
       ...(workers !== undefined ? { workers } : {}),
       ...(maxSamples !== undefined ? { maxSamples } : {}),
+      ...(subsetSize !== undefined ? { subsetSize } : {}),
       ...(inputBox !== undefined ? { inputBox } : {}),
     });
   } finally {
@@ -139,7 +143,7 @@ export function humanSizes(s: SizeReport): string[] {
 export function humanPruneReport(r: PruneCommandReport): string {
   const lines: string[] = [];
   lines.push(`target: ${r.target} (${int(r.targetParams)} parameters, sha256 ${r.targetSha256.slice(0, 16)}…)`);
-  lines.push(`ticket: ${r.ticket} (seed ${r.seed}, ${r.distribution} weights, objective ${r.objective}, depth ${r.depth})`);
+  lines.push(`ticket: ${r.ticket} (seed ${r.seed}, ${r.distribution} weights, objective ${r.objective}${r.subsetSize === null ? '' : `, exactly ${r.subsetSize} products per entry`}, depth ${r.depth})`);
   if (r.sampleCountFormula) lines.push(r.sampleCountFormula);
   lines.push(`rescaling: layer norms s_i = ${r.scales.layerScales.map(sci).join(', ')}; input ×${sci(r.scales.inputScale)}, output ×${sci(r.scales.outputScale)} (ReLU homogeneity)`);
   lines.push(`input domain: ${r.inputDomain}, ‖x‖ ≤ ${sci(r.inputRadius)}`);

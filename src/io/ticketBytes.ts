@@ -172,6 +172,7 @@ function checkMeta(meta: unknown, file: string): asserts meta is TicketMeta {
   const problem = distributionProblem(distribution as unknown as TicketMeta['distribution']);
   if (problem) bad(`distribution: ${quoteText(problem, 200)}`);
   if (!OBJECTIVES.includes(m['objective'] as string)) bad(`objective ${describeJson(m['objective'])}`);
+  if (m['subsetSize'] !== undefined && !(positiveInteger(m['subsetSize']) && m['objective'] === 'closest')) bad(`subsetSize ${describeJson(m['subsetSize'])}: expected a positive integer, with objective closest`);
   if (!INPUT_DOMAINS.includes(m['inputDomain'] as string)) bad(`inputDomain ${describeJson(m['inputDomain'])}`);
   for (const key of ['inputShape', 'outputShape']) {
     const shape = m[key];

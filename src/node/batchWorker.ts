@@ -18,7 +18,7 @@ port.on('message', (message: WorkerJob | ChunkJob) => {
   }
   const job = message as WorkerJob;
   const count = job.targets.length;
-  const batch = { values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective };
+  const batch = { values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective, ...(job.subsetSize !== undefined ? { subsetSize: job.subsetSize } : {}) };
   const out = { selected: job.selected, sums: job.sums, errors: job.errors };
   try {
     for (;;) {

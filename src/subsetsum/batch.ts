@@ -6,6 +6,7 @@
 import { InputError, RunError } from '../core/errors.js';
 import { platform, type WorkerHandle } from '../core/platform.js';
 import { closestKernel } from './closest.js';
+import { closestOfSizeKernel } from './fixedSize.js';
 import { sparsestKernel } from './sparsest.js';
 import { MAX_SAMPLE_COUNT, type BatchOptions, type Objective, type SubsetSumBatch, type SubsetSumBatchResult } from './types.js';
 import { validateBatch } from './validate.js';
@@ -39,6 +40,7 @@ export function solveBatchInto(
 ): number {
   const { values, offsets, targets, tolerance } = batch;
   const sparse = batch.objective === 'sparsest';
+  const size = batch.subsetSize;
   const { selected, sums, errors } = out;
   const flags = FLAGS;
   let outside = 0;
@@ -46,7 +48,8 @@ export function solveBatchInto(
     const offset = offsets[i]!;
     const n = offsets[i + 1]! - offset;
     const target = targets[i]!;
-    if (sparse) sparsestKernel(values, offset, n, target, tolerance, flags);
+    if (size !== undefined) closestOfSizeKernel(values, offset, n, size, target, flags);
+    else if (sparse) sparsestKernel(values, offset, n, target, tolerance, flags);
     else closestKernel(values, offset, n, target, flags);
     let sum = 0;
     for (let t = 0; t < n; t++) {
@@ -98,6 +101,7 @@ export interface WorkerJob {
   targets: Float64Array;
   tolerance: number;
   objective: Objective;
+  subsetSize?: number;
   selected: Uint8Array;
   sums: Float64Array;
   errors: Float64Array;
@@ -182,6 +186,7 @@ async function runBatch(batch: SubsetSumBatch, workers: number, onProgress?: (do
     targets: sharedCopy(batch.targets, (b) => new Float64Array(b)),
     tolerance: batch.tolerance,
     objective: batch.objective,
+    ...(batch.subsetSize !== undefined ? { subsetSize: batch.subsetSize } : {}),
     selected,
     sums,
     errors,
@@ -254,6 +259,7 @@ export interface ChunkJob {
   targets: Float64Array;
   tolerance: number;
   objective: Objective;
+  subsetSize?: number;
 }
 
 /** A worker's answer to a ChunkJob (arrays of the chunk's shape), or its failure. */
@@ -266,7 +272,7 @@ export function solveChunk(job: ChunkJob): ChunkReply {
   try {
     const count = job.targets.length;
     const out: BatchOutput = { selected: new Uint8Array(job.values.length), sums: new Float64Array(count), errors: new Float64Array(count) };
-    const outside = solveBatchInto({ values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective }, 0, count, out);
+    const outside = solveBatchInto({ values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective, ...(job.subsetSize !== undefined ? { subsetSize: job.subsetSize } : {}) }, 0, count, out);
     return { job: job.job, kind: 'chunk-result', start: job.start, ...out, outside };
   } catch (error) {
     return { job: job.job, kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
@@ -314,7 +320,17 @@ async function runByMessages(batch: SubsetSumBatch, workers: number, chunkSize: 
       const first = offsets[start]!;
       const chunkOffsets = new Uint32Array(end - start + 1);
       for (let i = 0; i <= end - start; i++) chunkOffsets[i] = offsets[start + i]! - first;
-      const message: ChunkJob = { job, kind: 'chunk', start, values: values.slice(first, offsets[end]!), offsets: chunkOffsets, targets: targets.slice(start, end), tolerance: batch.tolerance, objective: batch.objective };
+      const message: ChunkJob = {
+        job,
+        kind: 'chunk',
+        start,
+        values: values.slice(first, offsets[end]!),
+        offsets: chunkOffsets,
+        targets: targets.slice(start, end),
+        tolerance: batch.tolerance,
+        objective: batch.objective,
+        ...(batch.subsetSize !== undefined ? { subsetSize: batch.subsetSize } : {}),
+      };
       worker.postMessage(message, [message.values.buffer as ArrayBuffer, message.offsets.buffer as ArrayBuffer, message.targets.buffer as ArrayBuffer]);
     };
     for (const worker of team) {

@@ -36,6 +36,11 @@ export interface SubsetSumBatch {
   targets: Float64Array;
   tolerance: number;
   objective: Objective;
+  /**
+   * When set, every instance takes the closest subset of exactly this many values (objective must be `closest`;
+   * every instance must have at least this many values).
+   */
+  subsetSize?: number;
 }
 
 export interface SubsetSumBatchResult {

@@ -65,4 +65,12 @@ export function validateBatch(batch: SubsetSumBatch): void {
   if (!(OBJECTIVES as readonly string[]).includes(objective)) {
     throw new InputError(`batch.objective: expected one of ${OBJECTIVES.join(', ')}, got '${String(objective)}'`);
   }
+  const size = batch.subsetSize;
+  if (size !== undefined) {
+    if (!Number.isInteger(size) || size < 0 || size > MAX_SAMPLE_COUNT) throw new InputError(`batch.subsetSize: expected an integer in [0, ${MAX_SAMPLE_COUNT}], got ${size}`);
+    if (objective !== 'closest') throw new InputError(`batch.subsetSize: goes with the closest objective only, got '${objective}'`);
+    for (let i = 0; i < count; i++) {
+      if (offsets[i + 1]! - offsets[i]! < size) throw new InputError(`batch.subsetSize: instance ${i} has ${offsets[i + 1]! - offsets[i]!} values, fewer than ${size}`);
+    }
+  }
 }

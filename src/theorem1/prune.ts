@@ -48,6 +48,11 @@ export interface PruneOptions {
   failureProbability?: number;
   distribution?: Distribution;
   objective?: Objective;
+  /**
+   * Every non-zero target entry (each branch) is matched by exactly this many products (the closest such subset),
+   * so the ticket keeps a known number of edges; objective must be closest (the default then).
+   */
+  subsetSize?: number;
   inputDomain?: InputDomain;
   inputRadius?: number;
   /** SHA-256 of the target file, recorded in the ticket. */
@@ -108,6 +113,11 @@ export interface PruneOutcome {
 }
 
 function checkPruneOptions(options: PruneOptions): void {
+  const k = options.subsetSize;
+  if (k !== undefined) {
+    if (!Number.isInteger(k) || k < 1 || k > MAX_SAMPLE_COUNT) throw new InputError(`subsetSize: expected an integer in [1, ${MAX_SAMPLE_COUNT}], got ${k}`);
+    if (options.objective !== undefined && options.objective !== 'closest') throw new InputError(`subsetSize: fixes how many products each entry uses, so it goes with the closest objective, got '${options.objective}'`);
+  }
   // ε is in the normalised domain, where ‖f(x)‖ ≤ 1 on the ball: ε ≥ 1 is met by the empty ticket.
   if (!(options.tolerance > 0 && options.tolerance < 1)) throw new InputError(`tolerance: must be a number in (0, 1) (ε in the normalised domain), got ${options.tolerance}`);
   if (!Number.isInteger(options.seed) || options.seed < 0 || options.seed > 0xffffffff) throw new InputError(`seed: expected an integer in [0, 2^32), got ${options.seed}`);
@@ -146,7 +156,7 @@ export function planPrune(network: Network, options: PruneOptions, source = 'tar
 export async function pruneWithSolver(network: Network, options: PruneOptions, solve: BatchSolver): Promise<PruneOutcome> {
   const { plan, tolerances, formula } = planPrune(network, options);
   const distribution = options.distribution ?? UNIT_UNIFORM;
-  const objective = options.objective ?? 'sparsest';
+  const objective = options.objective ?? (options.subsetSize !== undefined ? 'closest' : 'sparsest');
   const valuesPerBatch = options.valuesPerBatch ?? 4_000_000;
 
   let totalInstances = 0;
@@ -154,7 +164,7 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
   let doneBefore = 0;
 
   const runStage = (s: number, onProgress: (done: number) => void, previous?: StageResult): Promise<StageResult> =>
-    pruneStage(plan.stages[s]!, s, options.seed, distribution, objective, tolerances[s]!, valuesPerBatch, solve, onProgress, previous);
+    pruneStage(plan.stages[s]!, s, options.seed, distribution, objective, options.subsetSize, tolerances[s]!, valuesPerBatch, solve, onProgress, previous);
   const results: StageResult[] = [];
   const bounds: Array<{ upper: number; frobenius: number }> = [];
   for (let s = 0; s < plan.stages.length; s++) {
@@ -226,6 +236,7 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
       seed: options.seed,
       distribution,
       objective,
+      ...(options.subsetSize !== undefined ? { subsetSize: options.subsetSize } : {}),
       inputShape: plan.inputShape,
       outputShape: plan.outputShape,
       inputDomain: plan.inputDomain,
@@ -286,6 +297,7 @@ async function pruneStage(
   seed: number,
   distribution: Distribution,
   objective: Objective,
+  subsetSize: number | undefined,
   tolerance: number,
   valuesPerBatch: number,
   solve: BatchSolver,
@@ -310,6 +322,15 @@ async function pruneStage(
   for (let j = 0; j < inUnits; j++) {
     positive.push(branchUnits(stage, u, j, true));
     negative.push(columnIsTwoBranch(stage, stageIndex, j) ? branchUnits(stage, u, j, false) : new Int32Array(0));
+    if (subsetSize !== undefined) {
+      const two = columnIsTwoBranch(stage, stageIndex, j);
+      const fewest = two ? Math.min(positive[j]!.length, negative[j]!.length) : positive[j]!.length;
+      if (fewest < subsetSize) {
+        throw new InputError(
+          `subsetSize: layer ${stage.name}, input ${j} has only ${fewest} random units of one sign at n = ${stage.sampleCount} (of its 2n), fewer than the ${subsetSize} products every entry must use; raise samples (--samples) or lower the subset size`,
+        );
+      }
+    }
   }
   const vStream = layerStream(seed, 2 * stageIndex + 2);
   // Errors of kept instances are copied; every solved one is overwritten below.
@@ -380,7 +401,7 @@ async function pruneStage(
         }
       }
     }
-    const batch: SubsetSumBatch = { values, offsets, targets, tolerance, objective };
+    const batch: SubsetSumBatch = { values, offsets, targets, tolerance, objective, ...(subsetSize !== undefined ? { subsetSize } : {}) };
     const base = instancesDone;
     const result = await solve(batch, (done) => onProgress(base + done));
     instancesDone += instanceCount;

@@ -46,6 +46,8 @@ export interface PruneReport {
   boxCertificateMethod: BoxCertifiedBound['method'] | null;
   /** Layers whose n was raised to meet ε, with every n tried (empty: the defaults met ε; null: n was given). */
   sampleCountSearch: SampleCountSearch[] | null;
+  /** Products per non-zero entry when fixed (prune --subset-size); null: chosen per entry by the objective. */
+  subsetSize: number | null;
   sizes: SizeReport | null;
   seconds: number;
   solveSeconds: number;
@@ -112,6 +114,7 @@ export function pruneReport(
     boxCertifiedBound: boxBound?.bound ?? null,
     boxCertificateMethod: boxBound?.method ?? null,
     sampleCountSearch: result.sampleCountSearch,
+    subsetSize: meta.subsetSize ?? null,
     sizes,
     seconds: context.seconds,
     solveSeconds: context.solveSeconds,

@@ -47,6 +47,8 @@ export interface TicketMeta extends RecordedNormalisation {
   seed: number;
   distribution: Distribution;
   objective: Objective;
+  /** Present when every non-zero target entry (each branch) was matched by exactly this many products. */
+  subsetSize?: number;
   outputShape: number[];
   /** ε: requested tolerance in the normalised domain (‖z‖ ≤ 1, ‖W̃_i‖ ≤ 1). */
   tolerance: number;
