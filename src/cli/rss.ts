@@ -9,7 +9,7 @@ import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { runRss, RSS_DISTRIBUTIONS, type RssRecord, type RssResult, type RssSpec } from '../experiments/rss.js';
 import { MAX_SAMPLE_COUNT } from '../subsetsum/types.js';
-import { binomial, MAX_FIXED_SIZE_SUMS } from '../subsetsum/coverageOfSize.js';
+import { fixedSizeCoverageSums, MAX_FIXED_SIZE_SUMS } from '../subsetsum/coverageOfSize.js';
 import { svgLinePlot, PALETTE, DASHES, type LinePlotSeries } from '../report/svgLinePlot.js';
 import { writeFileAtomic } from '../io/atomicFile.js';
 import type { RegisterCommand } from './io.js';
@@ -44,7 +44,7 @@ export const registerRss: RegisterCommand = (program: Command, io: CliIo) => {
     .addOption(seedOption())
     .option('--interval <lo,hi>', 'closed interval to cover', '-1,1')
     .option('--target-probability <p>', 'whole-interval coverage probability for the n ≈ a·log2(1/ε) + b fit', '0.9')
-    .option('--subset-size <k>', 'sums of exactly k samples instead of all subsets (random fixed-size subset sum; C(n, k) ≤ 2^24)')
+    .option('--subset-size <k>', 'sums of exactly k samples instead of all subsets (random fixed-size subset sum; Σ_{c≤k} C(n, c) ≤ 2^25)')
     .option('--out <dir>', 'write rss.jsonl, rss.csv, rss-fit.json and rss.svg into this folder')
     .addOption(jsonOption())
     .option('--no-progress', 'do not report progress on stderr')
@@ -68,8 +68,8 @@ export function rssSpecFromFlags(flags: RssFlags): RssSpec {
   const subsetSize = flags.subsetSize === undefined ? undefined : parseNumber('--subset-size', flags.subsetSize, { integer: true, min: 1, max: MAX_SAMPLE_COUNT });
   if (subsetSize !== undefined) {
     const largest = Math.max(...sampleCounts);
-    if (binomial(largest, subsetSize) > MAX_FIXED_SIZE_SUMS) {
-      throw new InputError(`--subset-size: ${subsetSize} with --samples up to ${largest} means C(${largest}, ${subsetSize}) = ${binomial(largest, subsetSize).toExponential(2)} sums per trial, above ${MAX_FIXED_SIZE_SUMS.toLocaleString('en-US')}: lower the largest n or k`);
+    if (fixedSizeCoverageSums(largest, subsetSize) > MAX_FIXED_SIZE_SUMS) {
+      throw new InputError(`--subset-size: ${subsetSize} with --samples up to ${largest} needs ${fixedSizeCoverageSums(largest, subsetSize).toExponential(2)} sums per trial (the c-subset sums for every c ≤ k), above ${MAX_FIXED_SIZE_SUMS.toLocaleString('en-US')}: lower the largest n or k`);
     }
   }
   return {

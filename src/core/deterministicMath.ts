@@ -3,7 +3,10 @@
  * that every engine computes the same bits. Math.pow, Math.log, Math.exp, Math.sin and Math.cos are not specified to
  * the last bit: Node 20's V8 and Chromium's differ on about 3–10 % of arguments (measured), and a ticket's
  * per-entry tolerances and layer scales would then differ between the CLI and the browser page. Everything that
- * decides a ticket's bytes uses these instead.
+ * decides a ticket's bytes uses these instead — with two exceptions, documented: Theorem 1's n for a failure
+ * probability δ (`--failure-probability`, bounds.ts) takes ⌈·⌉ of an expression in Math.log2, which can differ only
+ * when it lies within an ulp of an integer; and the normal and log-uniform distributions draw through
+ * Math.log/exp/cos (changing them would change every existing ticket of those distributions).
  */
 
 /**

@@ -35,6 +35,11 @@ export interface Platform {
   tfWasmPrefix(): string;
   /** A line for the user that is not a result (a worker's crash message). */
   warn(text: string): void;
+  /**
+   * Whether its workers can share memory with this thread (SharedArrayBuffer jobs); default yes when the runtime has
+   * SharedArrayBuffer. The browser page's workers take chunks by message only.
+   */
+  sharedMemory?(): boolean;
 }
 
 /** The platform with no threads and no clock: every pool runs in the calling thread, timings are 0. */

@@ -15,7 +15,7 @@ import { RandomStream, distributionByName, distributionName, namedStream, type D
 import { MAX_SAMPLE_COUNT } from '../subsetsum/types.js';
 import { DEFAULT_COVERAGE_INTERVAL, type CoverageInterval } from '../subsetsum/coverage.js';
 import { coverageGrowth, CoverageGrowthWorkspace } from '../subsetsum/coverageGrowth.js';
-import { binomial, coverageGrowthOfSize, MAX_FIXED_SIZE_SUMS } from '../subsetsum/coverageOfSize.js';
+import { coverageGrowthOfSize, fixedSizeCoverageSums, MAX_FIXED_SIZE_SUMS } from '../subsetsum/coverageOfSize.js';
 
 /** Distribution names the experiment accepts (as distributionByName spells them). */
 export const RSS_DISTRIBUTIONS = ['uniform', 'product', 'log-uniform', 'normal'] as const;
@@ -177,8 +177,8 @@ export function resolveRssSpec(input: unknown, source = 'rss spec'): ResolvedRss
       throw new InputError(`${source}: subsetSize must be an integer in 1..${MAX_SAMPLE_COUNT}, got ${describeJson(size)}`);
     }
     const largest = sortedCounts[sortedCounts.length - 1]!;
-    if (binomial(largest, size) > MAX_FIXED_SIZE_SUMS) {
-      throw new InputError(`${source}: subsetSize ${size} with n up to ${largest} means C(${largest}, ${size}) = ${binomial(largest, size).toExponential(2)} sums per trial, above ${MAX_FIXED_SIZE_SUMS.toLocaleString('en-US')}: lower the largest n or the subset size`);
+    if (fixedSizeCoverageSums(largest, size) > MAX_FIXED_SIZE_SUMS) {
+      throw new InputError(`${source}: subsetSize ${size} with n up to ${largest} needs ${fixedSizeCoverageSums(largest, size).toExponential(2)} sums per trial (the c-subset sums for every c ≤ k), above ${MAX_FIXED_SIZE_SUMS.toLocaleString('en-US')}: lower the largest n or the subset size`);
     }
   }
   return {

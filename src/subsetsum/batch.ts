@@ -161,11 +161,12 @@ export function solveBatch(batch: SubsetSumBatch, options: BatchOptions = {}): P
 }
 
 /**
- * Whether threads can share memory here: always in Node; in a browser only on a cross-origin-isolated page (a page
- * opened from file:// is not, and has no SharedArrayBuffer). Without it, chunks travel in messages.
+ * Whether the workers share memory with this thread: the platform says so (the browser page's workers take chunks
+ * by message only), and the runtime must have SharedArrayBuffer (a page that is not cross-origin isolated — any
+ * page opened from file:// — has none). Otherwise chunks travel in messages.
  */
 function sharedMemoryAvailable(): boolean {
-  return typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false;
+  return typeof SharedArrayBuffer !== 'undefined' && (globalThis as { crossOriginIsolated?: boolean }).crossOriginIsolated !== false && platform().sharedMemory?.() !== false;
 }
 
 async function runBatch(batch: SubsetSumBatch, workers: number, onProgress?: (done: number, total: number) => void): Promise<SubsetSumBatchResult> {
@@ -298,11 +299,12 @@ async function runByMessages(batch: SubsetSumBatch, workers: number, chunkSize: 
   let outsideToleranceCount = 0;
   await new Promise<void>((resolve, reject) => {
     let settled = false;
-    const listeners = new Map<WorkerHandle, { message: (reply: ChunkReply) => void; error: (error: Error) => void }>();
+    const listeners = new Map<WorkerHandle, { message: (reply: ChunkReply) => void; error: (error: Error) => void; exit: (code: number) => void }>();
     const cleanup = (): void => {
       for (const [worker, l] of listeners) {
         worker.off('message', l.message);
         worker.off('error', l.error);
+        worker.off('exit', l.exit);
         worker.unref();
       }
     };
@@ -337,6 +339,7 @@ async function runByMessages(batch: SubsetSumBatch, workers: number, chunkSize: 
       const message = (reply: ChunkReply): void => {
         if (reply.job !== job || settled) return;
         if (reply.kind === 'error') return fail(new RunError(`subset-sum worker failed: ${reply.message}`));
+        if (reply.kind !== 'chunk-result') return fail(new RunError(`subset-sum worker answered '${String((reply as { kind?: unknown }).kind)}' to a chunk`));
         selected.set(reply.selected, offsets[reply.start]!);
         sums.set(reply.sums, reply.start);
         errors.set(reply.errors, reply.start);
@@ -354,10 +357,12 @@ async function runByMessages(batch: SubsetSumBatch, workers: number, chunkSize: 
         } else send(worker);
       };
       const error = (e: Error): void => fail(new RunError(`subset-sum worker failed: ${e.message}`));
-      listeners.set(worker, { message, error });
+      const exit = (code: number): void => fail(new RunError(`subset-sum worker exited with code ${code}`));
+      listeners.set(worker, { message, error, exit });
       worker.ref();
       worker.on('message', message);
       worker.on('error', error);
+      worker.on('exit', exit);
       send(worker);
     }
   });

@@ -3,13 +3,14 @@
  * first n' samples, for n' = 0..n (the fixed-size analogue of coverageGrowth.ts, after Natale et al., NeurIPS 2024).
  * The sums of c-subsets of the first n' samples are kept sorted for c = 0..k and updated by merging, sample by
  * sample: S_c ← S_c ∪ (S_{c−1} + a_{n'}); the covered measure is one pass over the sorted k-sums, merging the
- * intervals [s − ε, s + ε]. C(n, k) sums at the end: the caller bounds it (MAX_FIXED_SIZE_SUMS).
+ * intervals [s − ε, s + ε]. It keeps C(n, c) sums for every c ≤ k (and a scratch buffer as large as the largest):
+ * fixedSizeCoverageSums(n, k) in all, bounded by MAX_FIXED_SIZE_SUMS.
  */
 import { checkCoverageInput, DEFAULT_COVERAGE_INTERVAL, type CoverageInterval } from './coverage.js';
 import type { CoverageGrowthResult } from './coverageGrowth.js';
 
-/** Largest C(n, k) the fixed-size coverage keeps (16.8 M sums: 134 MB per buffer of the k-sums). */
-export const MAX_FIXED_SIZE_SUMS = 2 ** 24;
+/** Most sums the fixed-size coverage may hold at once (2^25 float64: 268 MB). */
+export const MAX_FIXED_SIZE_SUMS = 2 ** 25;
 
 /** C(n, k) as a float (exact for the sizes used here). */
 export function binomial(n: number, k: number): number {
@@ -17,6 +18,18 @@ export function binomial(n: number, k: number): number {
   let result = 1;
   for (let i = 1; i <= Math.min(k, n - k); i++) result = (result * (n - i + 1)) / i;
   return Math.round(result);
+}
+
+/** Sums coverageGrowthOfSize holds for n samples and size k: Σ_{c ≤ k} C(n, c), plus the largest C(n, c) as scratch. */
+export function fixedSizeCoverageSums(n: number, k: number): number {
+  let total = 0;
+  let largest = 0;
+  for (let c = 0; c <= Math.min(k, n); c++) {
+    const count = binomial(n, c);
+    total += count;
+    largest = Math.max(largest, count);
+  }
+  return total + largest;
 }
 
 /**
@@ -51,7 +64,7 @@ export function coverageGrowthOfSize(samples: ArrayLike<number>, size: number, t
   checkCoverageInput(samples, tolerance, interval);
   const n = samples.length;
   if (!Number.isInteger(size) || size < 0) throw new RangeError(`coverageGrowthOfSize: size must be an integer ≥ 0, got ${size}`);
-  if (binomial(n, size) > MAX_FIXED_SIZE_SUMS) throw new RangeError(`coverageGrowthOfSize: C(${n}, ${size}) sums exceed ${MAX_FIXED_SIZE_SUMS}`);
+  if (fixedSizeCoverageSums(n, size) > MAX_FIXED_SIZE_SUMS) throw new RangeError(`coverageGrowthOfSize: n = ${n}, k = ${size} needs ${fixedSizeCoverageSums(n, size)} sums, which exceeds ${MAX_FIXED_SIZE_SUMS}`);
   const length = interval.high - interval.low;
   const coveredMeasure = new Float64Array(n + 1);
   const coveredFraction = new Float64Array(n + 1);

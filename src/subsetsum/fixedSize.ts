@@ -3,8 +3,10 @@
  * per-entry problem of a fixed-size construction (Natale et al., NeurIPS 2024: every target weight uses exactly k
  * random products, so a ticket's density is known before pruning). Meet in the middle bucketed by size: each half's
  * subset sums grouped by cardinality and sorted (sortedGroups.ts), then for every split j + (k − j) one two-pointer
- * sweep of A's group j against B's group k − j; the least error over the splits is the answer. Exact; the
- * brute-force oracle (bruteForceOfSize) checks it.
+ * sweep of A's group j against B's group k − j; the least error over the splits is the answer. Exact up to the
+ * order of summation: the search compares (z − a) − b, the reported error is the canonical sum's, so subsets
+ * whose errors tie to the last bits may be chosen differently from the brute-force oracle (bruteForceOfSize),
+ * whose error it matches to 1e-12 in the tests.
  */
 import { InputError } from '../core/errors.js';
 import { canonicalSum, resultFromFlags } from './result.js';

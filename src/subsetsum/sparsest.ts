@@ -15,14 +15,14 @@ import { validateInstance } from './validate.js';
  *   for bit) — cheap, and some real targets stop here;
  *   k ≥ 4 by meet in the middle per cardinality: size k is the least |(z − a) − b| over the splits j + (k − j),
  *   a a subset sum of the first half with j values, b one of the second half with k − j. Only pairs within ε
- *   matter, so each query z − a looks in the grid of B's group k − j (the group's sums bucketed on a uniform grid
- *   of as many cells as sums, one counting sort for all groups, as closest.ts does for the whole half) at the
- *   cells that [z − a − ε, z − a + ε] touches: about one sum per query. Groups of small cardinality are small
- *   (C(n/2, j)), so the sizes real instances need (5–8) cost a few thousand look-ups, and building the grids is
- *   two linear passes per half. The first k with a subset within ε is the answer, the least error among its
- *   pairs the subset. When sums crowd into few cells (very uneven values), each half is instead built sorted by
- *   cardinality (merging) and every pair of groups swept with two pointers. If no size is within ε, the exact
- *   closest subset (closestKernel) is returned.
+ *   matter, so each query z − a looks in the grid of the other half's group k − j (the group's sums bucketed on a
+ *   uniform grid of as many cells as sums, by counting sort; built the first time a split needs it) at the cells
+ *   that [z − a − ε, z − a + ε] touches: about one sum per query. Each split queries from its smaller group, and
+ *   groups of small cardinality are small (C(n/2, j)), so the sizes real instances need (5–8) cost about a thousand
+ *   look-ups and a few thousand grid entries. The first k with a subset within ε is the answer, the least error
+ *   among its pairs the subset. When a grid is crowded (very uneven values), the instance switches to two-pointer
+ *   sweeps of sorted groups (sortedGroups.ts). If no size is within ε, the exact closest subset (closestKernel) is
+ *   returned; up to n = 20 it is computed first (cheap there, and often the answer).
  * The previous search (closest subset first, then a binary search per query sum and size) is the oracle in
  * test/helpers/sparsestReference.ts.
  */

@@ -38,12 +38,6 @@ interface Interval {
   high: Float64Array;
 }
 
-/** Why a ticket has no box certificate here (null: it has one). Every stage kind and copied layer is handled. */
-export function boxCertificateUnsupported(ticket: MaterializedTicket): string | null {
-  void ticket;
-  return null;
-}
-
 /** A stage as a linear operator on [channels, height, width] maps (dense: 1 × 1 maps and a 1 × 1 kernel). */
 interface StageOperator {
   out: number;
@@ -203,8 +197,7 @@ export type PlannedTargets = { stages: ReadonlyArray<Pick<PlannedStage, 'target'
  * ReLU, max-pool and flatten between them. Ã and the scales s_i come from `plan` (prune has it) or from planning
  * the target again (deterministic). `onProgress` is told after each stage.
  */
-export function boxCertificate(target: Network, ticket: MaterializedTicket, box: InputBox, given?: PlannedTargets, onProgress?: (done: number, total: number) => void): BoxCertificate | null {
-  if (boxCertificateUnsupported(ticket) !== null) return null;
+export function boxCertificate(target: Network, ticket: MaterializedTicket, box: InputBox, given?: PlannedTargets, onProgress?: (done: number, total: number) => void): BoxCertificate {
   const plan = given ?? planTargets(target, ticket);
   const meta = ticket.meta;
   const inputSize = meta.inputShape.reduce((a, b) => a * b, 1);
@@ -286,17 +279,13 @@ export interface BoxCertifiedBound {
   method: 'interval' | 'ball';
 }
 
-/**
- * The tighter of the interval certificate and the ball certificate (when the box lies in the ball's domain), or
- * null when neither applies (a conv ticket whose box is not inside its ball).
- */
-export function certifyBox(target: Network, ticket: MaterializedTicket, box: InputBox, plan?: PlannedTargets): BoxCertifiedBound | null {
+/** The tighter of the interval certificate and the ball certificate (the latter when the box lies in the ball's domain). */
+export function certifyBox(target: Network, ticket: MaterializedTicket, box: InputBox, plan?: PlannedTargets): BoxCertifiedBound {
   const meta = ticket.meta;
   const size = meta.inputShape.reduce((a, b) => a * b, 1);
   const inBall = Math.sqrt(size) * Math.max(Math.abs(box.low), Math.abs(box.high)) <= meta.inputRadius && (meta.inputDomain === 'any' || box.low >= 0);
   const interval = boxCertificate(target, ticket, box, plan);
-  if (interval === null && !inBall) return null;
-  if (interval !== null && (!inBall || interval.bound <= meta.certificate.realBound)) return { bound: interval.bound, method: 'interval' };
+  if (!inBall || interval.bound <= meta.certificate.realBound) return { bound: interval.bound, method: 'interval' };
   return { bound: meta.certificate.realBound, method: 'ball' };
 }
 

@@ -284,6 +284,13 @@ export function countInstances(stage: PlannedStage, stageIndex: number): { insta
   return { instances, saved, nonzero };
 }
 
+/** Whether input j has a non-zero target entry (only those need subsets). */
+function columnHasEntries(stage: PlannedStage, j: number): boolean {
+  const kk = stage.kernelSize * stage.kernelSize;
+  for (let o = 0; o < stage.outUnits; o++) for (let t = 0; t < kk; t++) if (stage.target[(o * stage.inUnits + j) * kk + t] !== 0) return true;
+  return false;
+}
+
 interface StageResult {
   masks: TicketStageMasks;
   report: StagePruneReport;
@@ -322,7 +329,7 @@ async function pruneStage(
   for (let j = 0; j < inUnits; j++) {
     positive.push(branchUnits(stage, u, j, true));
     negative.push(columnIsTwoBranch(stage, stageIndex, j) ? branchUnits(stage, u, j, false) : new Int32Array(0));
-    if (subsetSize !== undefined) {
+    if (subsetSize !== undefined && columnHasEntries(stage, j)) {
       const two = columnIsTwoBranch(stage, stageIndex, j);
       const fewest = two ? Math.min(positive[j]!.length, negative[j]!.length) : positive[j]!.length;
       if (fewest < subsetSize) {

@@ -36,6 +36,16 @@ const percent = (v: number | null): string => (v === null ? '—' : `${(100 * v)
 const number = (v: number): string => v.toLocaleString('en-US');
 const short = (v: number): string => (v === 0 ? '0' : Math.abs(v) >= 0.01 && Math.abs(v) < 1e5 ? v.toPrecision(4) : v.toExponential(3));
 
+/** Text for innerHTML: a model file's layer names are the file's own strings. */
+const escapeHtml = (text: string): string => text.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
+
+/** While a run is going, the target cannot change under it (and nothing else starts). */
+function lockControls(locked: boolean): void {
+  for (const element of document.querySelectorAll<HTMLInputElement | HTMLButtonElement>('input[name="target"], #target-file, #train-run, #prune-run')) element.disabled = locked;
+  $('target-drop').classList.toggle('locked', locked);
+  if (!locked) $<HTMLButtonElement>('prune-run').disabled = target === null;
+}
+
 function showError(where: HTMLElement, error: unknown): void {
   const message = error instanceof LotteryError || error instanceof Error ? error.message : String(error);
   where.textContent = message;
@@ -108,13 +118,14 @@ function offerTarget(bytes: Uint8Array | null, name: string): void {
   link.download = name;
 }
 
-async function trainHere(): Promise<void> {
-  const button = $<HTMLButtonElement>('train-run');
-  button.disabled = true;
-  $<HTMLButtonElement>('prune-run').disabled = true;
+/** Trains the small MLP and makes it the target; false (the error shown) when it could not. */
+async function trainHere(): Promise<boolean> {
+  lockControls(true);
   try {
     const epochs = Number($<HTMLInputElement>('train-epochs').value);
     const seed = Number($<HTMLInputElement>('train-seed').value);
+    if (!Number.isInteger(epochs) || epochs < 1 || epochs > 50) throw new Error(`epochs: expected an integer in 1..50, got ${$<HTMLInputElement>('train-epochs').value}`);
+    if (!Number.isInteger(seed) || seed < 0 || seed > 0xffffffff) throw new Error(`seed: expected an integer in [0, 2^32), got ${$<HTMLInputElement>('train-seed').value}`);
     const started = performance.now();
     let loss = NaN;
     const trained = await trainPageMlp(trainingImages.images, trainingImages.labels, trainingImages.count, {
@@ -135,10 +146,12 @@ async function trainHere(): Promise<void> {
     offerTarget(trained.bytes, name);
     $('train-status').textContent = `trained ${epochs} epochs on ${number(trainingImages.count)} images in ${((performance.now() - started) / 1000).toFixed(1)} s (last batch loss ${trained.finalLoss.toFixed(3)})`;
     $('result').dataset['trainedTarget'] = name;
+    return true;
   } catch (e) {
     showError($('target-error'), e);
+    return false;
   } finally {
-    button.disabled = false;
+    lockControls(false);
   }
 }
 
@@ -170,20 +183,20 @@ function progress(label: string, done: number, total: number, startedAt: number)
 }
 
 async function pruneAndVerify(): Promise<void> {
-  if (!target) return;
+  const current = target;
+  if (!current) return;
   const error = $('prune-error');
   error.hidden = true;
   const result = $('result');
   result.dataset['state'] = 'running';
-  const button = $<HTMLButtonElement>('prune-run');
-  button.disabled = true;
+  lockControls(true);
   try {
     const tolerance = Number($<HTMLInputElement>('prune-epsilon').value);
     const seed = Number($<HTMLInputElement>('prune-seed').value);
     const workers = Number($<HTMLInputElement>('prune-workers').value);
     let phaseStarted = performance.now();
     let currentPhase: string | undefined;
-    const pruned = await pruneInPage(target, {
+    const pruned = await pruneInPage(current, {
       tolerance,
       seed,
       workers,
@@ -197,7 +210,8 @@ async function pruneAndVerify(): Promise<void> {
     });
     last = pruned;
     const verifyStarted = performance.now();
-    const report = await verifyInPage(target, pruned.ticket, images, { workers, onProgress: (done, total) => progress('verify', done, total, verifyStarted) });
+    if (pruned.ticket.meta.targetSha256 !== current.sha256) throw new Error('the ticket was pruned for another target');
+    const report = await verifyInPage(current, pruned.ticket, images, { workers, onProgress: (done, total) => progress('verify', done, total, verifyStarted) });
     const verifySeconds = (performance.now() - verifyStarted) / 1000;
     $('prune-status').textContent = `done: pruned in ${pruned.seconds.toFixed(1)} s, verified in ${verifySeconds.toFixed(1)} s`;
     const r = pruned.report;
@@ -213,7 +227,7 @@ async function pruneAndVerify(): Promise<void> {
       ['subset sums outside ε′', number(r.outsideTolerance)],
       ['time', `prune ${pruned.seconds.toFixed(1)} s, verify ${verifySeconds.toFixed(1)} s`],
     ];
-    $('result-table').innerHTML = rows.map(([k, v]) => `<tr><th>${k}</th><td>${v}</td></tr>`).join('');
+    $('result-table').innerHTML = rows.map(([k, v]) => `<tr><th>${escapeHtml(k)}</th><td>${escapeHtml(v)}</td></tr>`).join('');
     const first = firstLayerPicture(pruned.ticket);
     $('result-first').innerHTML = first ?? '';
     $('result-first-caption').hidden = first === null;
@@ -222,7 +236,7 @@ async function pruneAndVerify(): Promise<void> {
     downloadUrl = URL.createObjectURL(new Blob([pruned.ticketBytes as BlobPart], { type: 'application/octet-stream' }));
     const link = $<HTMLAnchorElement>('result-download');
     link.href = downloadUrl;
-    link.download = target.name.replace(/\.(safetensors|onnx)$/i, '') + '.ticket.safetensors';
+    link.download = current.name.replace(/\.(safetensors|onnx)$/i, '') + '.ticket.safetensors';
     link.hidden = false;
     Object.assign(result.dataset, {
       ticketAccuracy: String(report.ticketAccuracy),
@@ -244,7 +258,7 @@ async function pruneAndVerify(): Promise<void> {
     result.dataset['state'] = 'error';
     showError(error, e);
   } finally {
-    button.disabled = false;
+    lockControls(false);
   }
 }
 
@@ -285,7 +299,7 @@ function wire(): void {
     event.preventDefault();
     drop.classList.remove('over');
     const file = event.dataTransfer?.files?.[0];
-    if (file) void useFile(file);
+    if (file && !drop.classList.contains('locked')) void useFile(file);
   });
   $('prune-run').addEventListener('click', () => void pruneAndVerify());
   $<HTMLInputElement>('prune-workers').value = String(Math.max(1, Math.min(8, navigator.hardwareConcurrency || 2)));
@@ -305,7 +319,10 @@ if (params.has('demo')) {
     if (params.get('target') === 'train') {
       $<HTMLInputElement>('target-train-choice').checked = true;
       $('train-box').hidden = false;
-      await trainHere();
+      if (!(await trainHere())) {
+        $('result').dataset['state'] = 'error';
+        return;
+      }
     }
     await pruneAndVerify();
   };

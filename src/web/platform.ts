@@ -54,5 +54,6 @@ export function webPlatform(workerSource: string): Platform {
       throw new RunError('TensorFlow.js is not part of the page');
     },
     warn: (text) => console.warn(text),
+    sharedMemory: () => false, // worker.ts takes subset-sum chunks by message, cross-origin isolated or not
   };
 }

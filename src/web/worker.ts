@@ -17,32 +17,41 @@ const scope = globalThis as unknown as WorkerScope;
 
 let evaluation: { pair: EvaluationPair; outputSize: number } | null = null;
 let entry: WorkerStart['start'] | null = null;
+/** Why the start message could not be honoured: every later job is answered with it, so no caller waits forever. */
+let startError: string | null = null;
+
+const describe = (error: unknown): string => (error instanceof Error ? (error.stack ?? error.message) : String(error));
 
 scope.onmessage = (event: MessageEvent) => {
   const message = event.data as WorkerStart | ChunkJob | { id: number; inputs: Float64Array; count: number };
   if (entry === null) {
     const start = message as WorkerStart;
     entry = start.start;
-    if (entry === 'theorem1-evaluate') {
-      const data = start.workerData as { network: Network; ticket: MaterializedTicket; outputSize: number };
-      evaluation = { pair: evaluationPair(data.network, data.ticket), outputSize: data.outputSize };
+    try {
+      if (entry === 'theorem1-evaluate') {
+        const data = start.workerData as { network: Network; ticket: MaterializedTicket; outputSize: number };
+        evaluation = { pair: evaluationPair(data.network, data.ticket), outputSize: data.outputSize };
+      } else if (entry !== 'subsetsum-batch') startError = `worker entry '${String(entry)}' is not part of the page`;
+    } catch (error) {
+      startError = describe(error);
     }
     return;
   }
   if (entry === 'subsetsum-batch') {
-    const reply = solveChunk(message as ChunkJob);
+    const job = message as ChunkJob;
+    const reply = startError === null ? solveChunk(job) : { job: job.job, kind: 'error' as const, message: startError };
     scope.postMessage(reply, reply.kind === 'chunk-result' ? [reply.selected.buffer, reply.sums.buffer, reply.errors.buffer] : []);
     return;
   }
-  if (entry === 'theorem1-evaluate' && evaluation) {
-    const job = message as { id: number; inputs: Float64Array; count: number };
-    try {
-      const r = evaluateRange(evaluation.pair, job.inputs, job.count, evaluation.outputSize);
-      scope.postMessage({ id: job.id, target: r.target, ticket: r.ticket }, [r.target.buffer, r.ticket.buffer]);
-    } catch (error) {
-      scope.postMessage({ id: job.id, error: (error as Error).stack ?? String(error) });
-    }
+  const job = message as { id: number; inputs: Float64Array; count: number };
+  if (startError !== null || evaluation === null) {
+    scope.postMessage({ id: job.id, error: startError ?? `worker entry '${String(entry)}' is not part of the page` });
     return;
   }
-  scope.postMessage({ job: (message as { job?: number }).job ?? -1, kind: 'error', message: `worker entry '${String(entry)}' is not part of the page` });
+  try {
+    const r = evaluateRange(evaluation.pair, job.inputs, job.count, evaluation.outputSize);
+    scope.postMessage({ id: job.id, target: r.target, ticket: r.ticket }, [r.target.buffer, r.ticket.buffer]);
+  } catch (error) {
+    scope.postMessage({ id: job.id, error: describe(error) });
+  }
 };

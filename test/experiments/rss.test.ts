@@ -224,7 +224,10 @@ test('subsetSize: records of sums of exactly k samples, regenerable trial by tri
   assert.equal(records[0]!.coveredFraction, 0, 'n = 3 < k = 4: no sums at all');
   // Without subsetSize the records keep their keys (no subsetSize key).
   assert.ok(!('subsetSize' in runRss({ ...spec, subsetSize: undefined }).records[0]!));
-  assert.throws(() => resolveRssSpec({ ...spec, sampleCounts: [40], subsetSize: 20 }), (e) => e instanceof InputError && /subsetSize 20 with n up to 40 means C\(40, 20\)/.test(e.message));
-  const refused = runCli(['rss', '--seed', '1', '--samples', '40', '--subset-size', '20', '--no-progress']);
-  assert.ok(refused.error instanceof InputError && /^--subset-size: 20 with --samples up to 40/.test(refused.error.message), String(refused.error));
+  assert.throws(() => resolveRssSpec({ ...spec, sampleCounts: [40], subsetSize: 20 }), (e) => e instanceof InputError && /subsetSize 20 with n up to 40 needs .* sums per trial/.test(e.message));
+  // k near n has few k-sums but needs every c-subset sum below it on the way: refused too, not an allocation failure.
+  for (const k of ['20', '36']) {
+    const refused = runCli(['rss', '--seed', '1', '--samples', '40', '--subset-size', k, '--no-progress']);
+    assert.ok(refused.error instanceof InputError && new RegExp(`^--subset-size: ${k} with --samples up to 40 needs`).test(refused.error.message), String(refused.error));
+  }
 });

@@ -114,6 +114,19 @@ test('without shared memory (a browser page from file://), chunks travel in mess
   }
   assert.deepEqual(bytes(messages), bytes(shared));
   assert.equal(messages.outsideToleranceCount, shared.outsideToleranceCount);
+  // Fixed-size subsets travel with the chunks too: the same bytes as in one thread.
+  const sized: SubsetSumBatch = { ...makeBatch(1200, 'closest', 5), subsetSize: 3 };
+  sized.offsets = Uint32Array.from({ length: 1201 }, (_, i) => 21 * i);
+  sized.values = new Float64Array(21 * 1200).map((_, j) => Math.sin(j) * 0.7);
+  const oneThread = await solveBatch(sized, { workers: 1 });
+  try {
+    delete global.SharedArrayBuffer;
+    assert.deepEqual(bytes(await solveBatch(sized, { workers: 3 })), bytes(oneThread));
+  } finally {
+    global.SharedArrayBuffer = saved;
+  }
+  assert.deepEqual(bytes(await solveBatch(sized, { workers: 3 })), bytes(oneThread), 'and with shared memory');
+  for (let i = 0; i < 1200; i += 97) assert.equal(oneThread.selected.subarray(21 * i, 21 * i + 21).reduce((a, b) => a + b, 0), 3);
   assert.equal(progress.at(-1), batch.targets.length);
   assert.ok(progress.length > 3 && progress.every((d, k) => k === 0 || d > progress[k - 1]!));
 });

@@ -62,5 +62,8 @@ test('k-subsets never cover more than all subsets; large n within the size bound
     if (k === 2) assert.ok(fixed.coveredFraction[30]! <= (binomial(30, 2) * 0.002) / 2 + 1e-12);
     else assert.ok(fixed.coveredFraction[30]! > 0.9, `k ${k}: C(30, ${k}) = ${binomial(30, k)} sums cover ${fixed.coveredFraction[30]}`);
   }
-  assert.throws(() => coverageGrowthOfSize(Array.from({ length: 40 }, () => 0.1), 20, 0.01), /exceed/);
+  assert.throws(() => coverageGrowthOfSize(Array.from({ length: 40 }, () => 0.1), 20, 0.01), /exceeds/);
+  // k > n/2 (few k-sums, many on the way) within the bound: the same as the oracle's complement view, all k-sums of 18 values.
+  const wide = coverageGrowthOfSize(values.slice(0, 18), 15, 0.01);
+  assert.ok(wide.coveredFraction[18]! > 0 && wide.coveredFraction[14] === 0);
 });

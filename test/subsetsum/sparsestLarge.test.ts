@@ -81,3 +81,26 @@ test('the subset chosen at n ≤ 24 is the previous solver\'s on the constructio
   // Exact ties between different subsets of the same size and error are the only way to differ.
   assert.equal(differing, 0, `${differing} of ${total} instances chose a different subset`);
 });
+
+test('crowded grids (an outlier squeezes the sums into few cells): the sorted-sweep fallback gives the oracle\'s answer', () => {
+  let checked = 0;
+  for (let seed = 0; seed < 60; seed++) {
+    for (const n of [22, 26]) {
+      const { values } = randomInstance(n, 9000 + seed, false);
+      values[seed % n] = 1e6 * (seed % 2 === 0 ? 1 : -1); // every sum with it sits far away from those without
+      values[(seed + 5) % n] = 1e-9; // and a near-duplicate zero
+      const target = randomInstance(1, 500 + seed, false).target * 0.5;
+      for (const tolerance of [1e-3, 1e-5]) {
+        const fast = solve(sparsestKernel, values, target, tolerance);
+        const oracle = solve(sparsestReferenceKernel, values, target, tolerance);
+        assert.equal(fast.error <= tolerance, oracle.error <= tolerance, `seed ${seed} n ${n}`);
+        if (oracle.error <= tolerance) {
+          assert.equal(fast.size, oracle.size, `seed ${seed} n ${n}`);
+          assert.ok(Math.abs(fast.error - oracle.error) <= 1e-15);
+        } else assert.equal(fast.error, oracle.error);
+        checked++;
+      }
+    }
+  }
+  assert.equal(checked, 240);
+});

@@ -63,3 +63,11 @@ test('refusals: k with the sparsest objective, and n too small for k (the layer 
   assert.equal(shown.code, 0, shown.stderr);
   assert.match(shown.stdout, /objective closest, exactly 2 products per entry/);
 });
+
+test('fixed-size subsets with the ε search (n not given): n is raised until ε is met, still k products per entry', async () => {
+  const network = biasedMlp(6, 4);
+  const result = await pruneTheorem1(network, { tolerance: 0.2, seed: 3, subsetSize: 4, malachSample: 0, workers: 2 });
+  assert.ok(result.toleranceMet, `certificate ${result.certifiedBoundNormalised}`);
+  assert.ok(result.sampleCountSearch !== null);
+  for (const stage of result.stages) assert.equal(stage.keptEdges, 4 * stage.instances, stage.name);
+});
