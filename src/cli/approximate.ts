@@ -3,7 +3,7 @@
  * replaced by a subset sum of n random numbers, the result saved, evaluated on MNIST and set beside the
  * published table (src/experiments/approximateRun.ts; docs/experiment1.md).
  */
-import { archOption, jsonOption, memoryLimitFromCli, memoryLimitOption, parseSeed, parseWorkers, preprocessOption, seedOption, workersOption } from './options.js';
+import { archOption, jsonOption, memoryLimitFromCli, memoryLimitOption, parseSeed, parseWorkers, preprocessOption, seedOption, workersOption, noteInferredChain } from './options.js';
 import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
@@ -122,6 +122,7 @@ async function runApproximateCommand(flags: ApproximateFlags, io: CliIo, command
   const workers = parseWorkers(flags.workers);
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const target = loadModel(targetFile, { ...(flags.arch !== undefined ? { arch: flags.arch } : {}), ...(preprocess !== undefined ? { preprocess } : {}) });
+  noteInferredChain(io, target, targetFile);
   const largestN = sweep !== null ? Math.max(...sweep) : (options.sampleCount ?? sampleCountFromFormula(options.sampleFactor, options.tolerance).sampleCount);
   checkMemory(
     'approximate',

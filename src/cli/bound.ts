@@ -3,7 +3,7 @@
  * formula, the random network it implies (dense and block-structured), the Malach-style single-product baseline's
  * measured width, the counting lower bound — and with --search, the smallest n whose ticket meets the tolerance.
  */
-import { archOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseSeed, parseWorkers, planOptionsFromFlags, preprocessOption, requiredFlag, workersOption } from './options.js';
+import { archOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseSeed, parseWorkers, planOptionsFromFlags, preprocessOption, requiredFlag, workersOption, noteInferredChain } from './options.js';
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
@@ -81,6 +81,7 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
   requiredFlag(flags.tolerance, '--tolerance', EXAMPLE);
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
   const { network, sha256, file } = loadTarget(flags, EXAMPLE);
+  noteInferredChain(io, network, file);
   const { plan, tolerances } = planPrune(network, { ...options, seed, targetSha256: sha256 });
   if (flags.search) {
     // The largest n the search may try is the one that needs the most memory.

@@ -1,5 +1,5 @@
 /** `lottery eval`: loads a model file (safetensors or ONNX) and reports its accuracy and loss on MNIST. */
-import { archOption, jsonOption, preprocessOption } from './options.js';
+import { archOption, jsonOption, preprocessOption, noteInferredChain } from './options.js';
 import type { Command } from 'commander';
 import { loadModel } from '../io/modelFile.js';
 import { loadMnist, type MnistSplit } from '../io/mnist.js';
@@ -43,6 +43,7 @@ Accuracy and per-class accuracy are fractions in [0, 1]; loss is the mean cross-
         ...(flags.arch !== undefined ? { arch: flags.arch } : {}),
         ...(preprocess !== undefined ? { preprocess } : {}),
       });
+      noteInferredChain(io, network, flags.model);
       const set = loadMnist(split);
       const effective: Preprocess = preprocess ?? network.preprocess ?? 'pixels';
       const started = performance.now();

@@ -3,6 +3,7 @@
  * target, and the Theorem-1 planning flags of prune and bound. Flag values are parsed here; the library checks
  * option fields again and names them (`tolerance: …`), which main.ts maps back to flags.
  */
+import type { CliIo } from './io.js';
 import { readFileSync } from 'node:fs';
 import { totalmem } from 'node:os';
 import { Option } from 'commander';
@@ -87,6 +88,11 @@ export function loadTarget(flags: TargetFlags, example: string): { network: Netw
   const sha256 = fileSha256(bytes);
   network.source = { file, sha256 };
   return { network, sha256, file };
+}
+
+/** Says on stderr how a model's layer chain was inferred when the file did not record it (a PyTorch state_dict). */
+export function noteInferredChain(io: CliIo, network: Network, file: string): void {
+  if (network.inferredChain !== undefined) io.stderr(`note: ${file}: ${network.inferredChain}\n`);
 }
 
 export function parseDistribution(text: string): Distribution {

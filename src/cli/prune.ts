@@ -18,7 +18,7 @@ import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
 import { parseChoice, parseNumber } from './parse.js';
 import { createPhasedProgress } from './progress.js';
-import { archOption, inputBoxOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseInputBox, parseSeed, parseWorkers, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags } from './options.js';
+import { archOption, inputBoxOption, jsonOption, loadTarget, memoryLimitFromCli, memoryLimitOption, parseDistribution, parseInputBox, parseSeed, parseWorkers, planOptionsFromFlags, preprocessOption, requiredFlag, seedOption, workersOption, type TargetFlags, noteInferredChain } from './options.js';
 
 interface PruneFlags extends TargetFlags {
   tolerance?: string;
@@ -79,7 +79,8 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
 async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const out = requiredFlag(flags.out, '--out', EXAMPLE);
   const seed = parseSeed(requiredFlag(flags.seed, '--seed', EXAMPLE));
-  const { network, sha256 } = loadTarget(flags, EXAMPLE);
+  const { network, sha256, file } = loadTarget(flags, EXAMPLE);
+  noteInferredChain(io, network, file);
   const planOptions = planOptionsFromFlags(flags, EXAMPLE, (outputTolerance) =>
     normalisedTolerance(network, { outputTolerance, ...(flags.inputDomain !== undefined ? { inputDomain: flags.inputDomain as InputDomain } : {}), ...(flags.inputRadius !== undefined ? { inputRadius: Number(flags.inputRadius) } : {}) }),
   );

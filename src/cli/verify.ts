@@ -4,7 +4,7 @@
  * on random points of the certified input ball and at the worst input a derivative-free search finds, beside the
  * stored certificate, with both accuracies and their argmax agreement.
  */
-import { archOption, inputBoxOption, jsonOption, loadTarget, parseInputBox, parseWorkers, preprocessOption, requiredFlag, workersOption } from './options.js';
+import { archOption, inputBoxOption, jsonOption, loadTarget, parseInputBox, parseWorkers, preprocessOption, requiredFlag, workersOption, noteInferredChain } from './options.js';
 import type { Command } from 'commander';
 import { InputError } from '../core/errors.js';
 import { loadTicket } from '../io/ticketFile.js';
@@ -61,6 +61,7 @@ async function runVerifyCommand(flags: VerifyFlags, io: CliIo): Promise<void> {
   const inputBox = parseInputBox(flags.inputBox);
   const ticket = loadTicket(ticketFile);
   const { network, sha256, file } = loadTarget(flags, EXAMPLE);
+  noteInferredChain(io, network, file);
   if (sha256 !== ticket.meta.targetSha256) {
     throw new InputError(`--target: ${file} has SHA-256 ${sha256.slice(0, 16)}…, but ${ticketFile} was pruned for ${ticket.meta.targetSha256.slice(0, 16)}… (wrong target)`);
   }

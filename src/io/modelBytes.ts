@@ -294,6 +294,12 @@ function fileLayers(st: SafetensorsFile, file: string): FileLayer[] {
   const byPrefix = new Map<string, { weight?: SafetensorsTensor; bias?: SafetensorsTensor }>();
   for (const [name, tensor] of st.tensors) {
     const match = /^(?:(.*)\.)?(weight|bias)$/.exec(name);
+    const buffer = /^(?:(.*)\.)?(running_mean|running_var|num_batches_tracked)$/.exec(name);
+    if (buffer !== null) {
+      throw new InputError(
+        `${file}: tensor '${quoteText(name)}' is a batch-norm buffer: a state_dict does not say where batch norm sits in the network, so it cannot be read as a chain; export the model to ONNX in eval mode (torch.onnx.export folds batch norm into the convolution before it) and pass the .onnx file`,
+      );
+    }
     if (match === null) {
       throw new InputError(
         `${file}: tensor '${quoteText(name)}' is not a weight or bias; only Linear and Conv2d layers are supported (no BatchNorm, embeddings or buffers)`,
@@ -343,8 +349,18 @@ function fromStateDict(st: SafetensorsFile, file: string, options: LoadModelOpti
     const name = tensorName(entry.prefix, 'weight');
     if (inFeatures !== sizes[i]) {
       const previous = i === 0 ? 'the 784 MNIST pixels' : `'${quoteText(tensorName(found[i - 1]!.prefix, 'weight'))}' gives ${sizes[i]} outputs`;
+      const byShape = chainByShape(found);
+      const hint =
+        byShape !== null
+          ? `; by their shapes they chain as ${byShape.map((l) => `'${quoteText(l.prefix)}'`).join(' → ')}: if that is the forward order, pass --arch ${mlpName(chainSizes(byShape))}`
+          : '; pass --arch mlp:784-…-10 with the layer sizes in forward order, or export the model to ONNX';
       throw new InputError(
-        `${file}: weights do not chain (taken in natural name order): '${quoteText(name)}' ${describeJson(entry.weight.shape)} takes ${inFeatures} inputs but ${previous}`,
+        `${file}: weights do not chain (taken in natural name order): '${quoteText(name)}' ${describeJson(entry.weight.shape)} takes ${inFeatures} inputs but ${previous}${hint}`,
+      );
+    }
+    if (i > 0 && i < found.length - 1 && out === inFeatures) {
+      throw new InputError(
+        `${file}: tensor '${quoteText(name)}' ${describeJson(entry.weight.shape)} maps ${inFeatures} features to ${out}: from a state_dict a plain layer cannot be told from a residual block (h + relu(${quoteText(entry.prefix)}(h))); if the model is a plain chain, pass --arch ${mlpName(chainSizes(found))}; if it has skip connections, export it to ONNX`,
       );
     }
     if (i > 0) layers.push({ kind: 'relu' });
@@ -358,7 +374,33 @@ function fromStateDict(st: SafetensorsFile, file: string, options: LoadModelOpti
     });
     sizes.push(out);
   });
-  return { inputShape: [MNIST_INPUT], layers, arch: mlpName(sizes) };
+  const chain = found.map((entry, i) => `${entry.prefix} (${sizes[i]}→${sizes[i + 1]})`).join(' → ReLU → ');
+  return {
+    inputShape: [MNIST_INPUT],
+    layers,
+    arch: mlpName(sizes),
+    inferredChain: `${chain}, inferred from the names and shapes of a state_dict, with ReLU assumed between the layers (a state_dict records no activation or skip connection: if the model uses other ones, export it to ONNX)`,
+  };
+}
+
+/** The sizes [in, out₁, out₂, …] of a chain of dense weights. */
+function chainSizes(chain: readonly FileLayer[]): number[] {
+  return [chain[0]!.weight.shape[1]!, ...chain.map((l) => l.weight.shape[0]!)];
+}
+
+/** The one order in which the 2-D weights chain from the 784 pixels (each next layer's inputs = the previous outputs), or null. */
+function chainByShape(found: readonly FileLayer[]): FileLayer[] | null {
+  const left = [...found];
+  const chain: FileLayer[] = [];
+  let width = MNIST_INPUT;
+  while (left.length > 0) {
+    const next = left.filter((l) => l.weight.shape.length === 2 && l.weight.shape[1] === width);
+    if (next.length !== 1) return null;
+    chain.push(next[0]!);
+    left.splice(left.indexOf(next[0]!), 1);
+    width = next[0]!.weight.shape[0]!;
+  }
+  return chain;
 }
 
 /**

@@ -59,6 +59,12 @@ export interface Network {
   arch?: string;
   /** The file the network was read from and the SHA-256 of its bytes (tickets record it; verify checks it). */
   source?: { file: string; sha256: string };
+  /**
+   * Set when the layer chain was inferred from a PyTorch state_dict's names and shapes (no recorded architecture):
+   * the chain, and that ReLU was assumed between the layers. The CLI prints it, so such a model is never used
+   * silently.
+   */
+  inferredChain?: string;
 }
 
 export function isParameterised(layer: Layer): layer is DenseLayer | Conv2dLayer {

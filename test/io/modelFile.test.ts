@@ -174,7 +174,7 @@ test('PyTorch files that cannot be a supported network are refused, naming the f
   refuses(() => loadModel(writeStateDict([['fc1.weight', [0, 784]]])), /tensor 'fc1\.weight' is empty/);
   refuses(() => loadModel(writeStateDict([['fc1.weight', [10, 784]], ['fc1.bias', [11]]])), /'fc1\.bias' has shape \[11\], expected \[10\]/);
   refuses(() => loadModel(writeStateDict([['bn.weight', [784]]])), /'bn\.weight' has shape \[784\]; only 2-D Linear and 4-D Conv2d weights .*normalisation/);
-  refuses(() => loadModel(writeStateDict([['fc1.weight', [10, 784]], ['bn.running_mean', [10]]])), /tensor 'bn\.running_mean' is not a weight or bias/);
+  refuses(() => loadModel(writeStateDict([['fc1.weight', [10, 784]], ['bn.running_mean', [10]]])), /tensor 'bn\.running_mean' is a batch-norm buffer: .*export the model to ONNX/);
   refuses(() => loadModel(writeStateDict([])), /no weight tensors/);
   const nan = new Float32Array(10 * 784);
   nan[1234] = NaN;
