@@ -122,6 +122,8 @@ class GraphReader {
   /** Non-batch dims of each activation on the chain, for Shape nodes. */
   private readonly activationShapes = new Map<string, number[]>();
   private staticBatch: number | null = null;
+  /** Set when a Reshape reads the flat graph input as an image before any layer: the network's input shape. */
+  private reshapedInput: number[] | null = null;
   private readonly usedLayerNames = new Set<string>();
 
   constructor(
@@ -170,7 +172,7 @@ class GraphReader {
     const layers = this.walk(input.name!, outputs[0]!.name!, inputShape);
 
     const metadata = new Map((this.model.metadataProps ?? []).map((entry) => [entry.key ?? '', entry.value ?? '']));
-    const network: Network = { inputShape, layers };
+    const network: Network = { inputShape: this.reshapedInput ?? inputShape, layers };
     const recorded = metadata.get('lottery.preprocess');
     if (options.preprocess) network.preprocess = options.preprocess;
     else if (recorded === 'pixels' || recorded === 'standard') network.preprocess = recorded;
@@ -449,11 +451,22 @@ class GraphReader {
           shape = [elementCount(shape)];
           break;
         }
-        case 'Reshape':
-          this.checkFlatteningReshape(node, shape);
-          layers.push({ kind: 'flatten' });
-          shape = [elementCount(shape)];
+        case 'Reshape': {
+          const target = this.reshapeTarget(node, shape);
+          if (sameDims(target, shape)) {
+            nextTarget = biasTarget; // x.view(-1, 1, 28, 28) on a [batch, 1, 28, 28] input: nothing to do
+          } else if (target.length === 1) {
+            layers.push({ kind: 'flatten' });
+            shape = target;
+          } else if (layers.length === 0 && shape.length === 1 && target.length === 3) {
+            // x.view(-1, 1, 28, 28) on a flat input: the same numbers in the same order, read as an image.
+            this.reshapedInput = target;
+            shape = target;
+          } else {
+            throw new InputError(`${this.at(node)}: reshapes [batch, ${shape.join(', ')}] to [batch, ${target.join(', ')}]; supported: a reshape that changes nothing, flattening to [batch, ${elementCount(shape)}], or reading the flat graph input as [batch, channels, height, width] before any layer`);
+          }
           break;
+        }
         case 'Identity':
           nextTarget = biasTarget;
           break;
@@ -660,7 +673,12 @@ class GraphReader {
     return size;
   }
 
-  private checkFlatteningReshape(node: NodeProto, shape: number[]): void {
+  /**
+   * The per-sample shape a Reshape produces from [batch, …shape]: its target must be a constant (from constants and
+   * Shape), keep the batch first (batch, −1, 0 or the static batch), and hold the same number of elements; 0 copies
+   * the input's dimension, one −1 is inferred.
+   */
+  private reshapeTarget(node: NodeProto, shape: number[]): number[] {
     if ((attributeInt(node, 'allowzero') ?? 0) !== 0) throw new InputError(`${this.at(node)}: allowzero=1 is not supported`);
     const shapeName = node.input![1];
     const target = shapeName ? this.constant(shapeName) : null;
@@ -668,14 +686,30 @@ class GraphReader {
       throw new InputError(`${this.at(node)}: the target shape${shapeName ? ` '${q(shapeName)}'` : ''} must be a constant 1-D integer tensor (computed only from constants and Shape)`);
     }
     const features = elementCount(shape);
-    const [first, second] = target.data;
-    const text = `[${list(target.data.map((v) => (Number.isNaN(v) ? 'batch' : String(v))))}]`;
-    const batchOk = first !== undefined && (Number.isNaN(first) || first === -1 || first === 0 || (this.staticBatch !== null && first === this.staticBatch));
-    const resolvedSecond = second === -1 && first !== -1 ? features : second === 0 && shape.length === 1 ? shape[0] : second;
-    if (target.data.length !== 2 || !batchOk || resolvedSecond !== features) {
-      throw new InputError(`${this.at(node)}: reshapes [batch, ${shape.join(', ')}] to ${text}; only flattening to [batch, ${features}] is supported`);
+    const dims = target.data;
+    const text = `[${list(dims.map((v) => (Number.isNaN(v) ? 'batch' : String(v))))}]`;
+    const refuse = (why: string): never => {
+      throw new InputError(`${this.at(node)}: reshapes [batch, ${shape.join(', ')}] to ${text}: ${why}`);
+    };
+    const first = dims[0];
+    const batchInferred = first === -1;
+    if (first === undefined || !(Number.isNaN(first) || batchInferred || first === 0 || (this.staticBatch !== null && first === this.staticBatch))) refuse('the first dimension must stay the batch');
+    const rest = dims.slice(1).map((v, i) => (v === 0 ? (shape[i] ?? NaN) : v));
+    if (rest.some((v) => Number.isNaN(v) || v < -1 || (v === -1 && batchInferred))) refuse('unsupported dimensions');
+    const unknown = rest.filter((v) => v === -1).length;
+    if (unknown > 1) refuse('more than one −1');
+    const known = rest.filter((v) => v !== -1).reduce((a, b) => a * b, 1);
+    if (unknown === 1) {
+      if (known === 0 || features % known !== 0) refuse(`${features} features do not fill it`);
+      return rest.map((v) => (v === -1 ? features / known : v));
     }
+    if (known !== features) refuse(`${features} features become ${known}`);
+    return rest;
   }
+}
+
+function sameDims(a: readonly number[], b: readonly number[]): boolean {
+  return a.length === b.length && a.every((v, i) => v === b[i]);
 }
 
 function transpose(data: Float32Array, rows: number, columns: number): Float32Array {

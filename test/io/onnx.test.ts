@@ -243,6 +243,34 @@ for (const flatten of ['Flatten', 'Reshape-constant', 'Reshape-shape-of'] as con
   });
 }
 
+test('x.view(-1, 1, H, W) at the start of forward: a no-op on an image input, or the flat input read as an image', async () => {
+  const { bytes: base, expected } = convModel('Flatten');
+  for (const flat of [false, true]) {
+    const model = onnx.ModelProto.decode(base);
+    const graph = model.graph as OnnxTypes.GraphProto;
+    // torch: x = x.view(-1, 1, 8, 8) → Constant [-1, 1, 8, 8] → Reshape, whose output the first Conv reads.
+    graph.node.unshift(
+      onnx.NodeProto.create(node('Constant', [], ['/Constant_view'], '/Constant_view', { value: int64Tensor('', [4], [-1, 1, 8, 8]) })),
+      onnx.NodeProto.create(node('Reshape', ['input', '/Constant_view'], ['/Reshape_output_0'], '/Reshape_view')),
+    );
+    graph.node.find((n) => n.opType === 'Conv')!.input![0] = '/Reshape_output_0';
+    if (flat) graph.input[0] = onnx.ValueInfoProto.create(valueInfo('input', ['batch', 64]));
+    const bytes = onnx.ModelProto.encode(model).finish();
+    const network = networkFromOnnxBytes(bytes, 'view.onnx');
+    assert.deepEqual(network.inputShape, [1, 8, 8], `flat input: ${flat}`);
+    assert.deepEqual(network.layers, expected);
+    // onnxruntime runs the file on its own input shape; the numbers are the same in the same order.
+    const input = values(3 * 64, 98, 3);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1 });
+    try {
+      const result = await session.run({ input: new ort.Tensor('float32', input, flat ? [3, 64] : [3, 1, 8, 8]) });
+      assertClose(result['logits']!.data as Float32Array, referenceForward(network, input, 3), 1e-5, 1e-5);
+    } finally {
+      await session.release();
+    }
+  }
+});
+
 test('a static batch of 1, a Conv without bias followed by Add [1, C, 1, 1] and an Identity import as one conv layer', async () => {
   const cw = values(2 * 1 * 3 * 3, 20);
   const cb = values(2, 21);
@@ -526,7 +554,14 @@ test('non-finite weights, a misplaced Add, a branch, and unsupported attributes 
     nodes: [node('Reshape', ['input', 'shape'], ['logits'], '/Reshape')],
     initializers: [int64Tensor('shape', [3], [-1, 2, 8])],
   });
-  assertInputError(() => networkFromOnnxBytes(notFlatten, 'reshape.onnx'), /reshapes \[batch, 1, 4, 4\] to \[-1, 2, 8\]; only flattening/);
+  assertInputError(() => networkFromOnnxBytes(notFlatten, 'reshape.onnx'), /reshapes \[batch, 1, 4, 4\] to \[batch, 2, 8\]; supported: a reshape that changes nothing, flattening to \[batch, 16\], or reading the flat graph input as \[batch, channels, height, width\] before any layer/);
+  const wrongCount = buildModel({
+    input: ['batch', 16],
+    output: ['batch', 1, 3, 3],
+    nodes: [node('Reshape', ['input', 'shape'], ['logits'], '/Reshape')],
+    initializers: [int64Tensor('shape', [4], [-1, 1, 3, 3])],
+  });
+  assertInputError(() => networkFromOnnxBytes(wrongCount, 'count.onnx'), /reshapes \[batch, 16\] to \[-1, 1, 3, 3\]: 16 features become 9/);
 
   // A [3] constant broadcasts along the width of [batch, 2, 3, 3], not along the channels: not a bias.
   const widthAdd = buildModel({
