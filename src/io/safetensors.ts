@@ -154,7 +154,11 @@ export function encodeSafetensors(tensors: SafetensorsTensorInput[], metadata?: 
 
 /** Concatenation of encodeSafetensors' chunks (for tests and small files). */
 export function encodeSafetensorsBytes(tensors: SafetensorsTensorInput[], metadata?: Record<string, string>): Uint8Array {
-  const chunks = encodeSafetensors(tensors, metadata);
+  return concatChunks(encodeSafetensors(tensors, metadata));
+}
+
+/** The chunks of an encoded file as one array (where there is no file to write them to, e.g. a download). */
+export function concatChunks(chunks: readonly Uint8Array[]): Uint8Array {
   const out = new Uint8Array(chunks.reduce((sum, chunk) => sum + chunk.length, 0));
   let offset = 0;
   for (const chunk of chunks) {

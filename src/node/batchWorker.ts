@@ -18,15 +18,13 @@ port.on('message', (message: WorkerJob | ChunkJob) => {
   }
   const job = message as WorkerJob;
   const count = job.targets.length;
-  const batch = { values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective, ...(job.subsetSize !== undefined ? { subsetSize: job.subsetSize } : {}) };
-  const out = { selected: job.selected, sums: job.sums, errors: job.errors };
   try {
     for (;;) {
       const chunk = Atomics.add(job.nextChunk, 0, 1);
       const start = chunk * job.chunkSize;
       if (start >= count) break;
       const end = Math.min(count, start + job.chunkSize);
-      const outside = solveBatchInto(batch, start, end, out);
+      const outside = solveBatchInto(job, start, end, job); // the job is the batch and holds the shared output arrays
       port.postMessage({ job: job.job, kind: 'chunk', instances: end - start, outside } satisfies WorkerReply);
     }
     port.postMessage({ job: job.job, kind: 'idle' } satisfies WorkerReply);

@@ -93,22 +93,14 @@ export function solveBatchSync(batch: SubsetSumBatch, range?: BatchRange): Subse
 // ---------------------------------------------------------------------------------------------
 // Worker pool
 
-/** Message from the main thread to a worker: solve chunks of this batch until none is left. */
-export interface WorkerJob {
-  job: number;
-  values: Float64Array;
-  offsets: Uint32Array;
-  targets: Float64Array;
-  tolerance: number;
-  objective: Objective;
-  subsetSize?: number;
-  selected: Uint8Array;
-  sums: Float64Array;
-  errors: Float64Array;
-  /** nextChunk[0]: index of the next chunk to claim (Atomics.add). */
-  nextChunk: Int32Array;
-  chunkSize: number;
-}
+/** Message from the main thread to a worker: solve chunks of this batch (shared arrays) until none is left. */
+export type WorkerJob = SubsetSumBatch &
+  BatchOutput & {
+    job: number;
+    /** nextChunk[0]: index of the next chunk to claim (Atomics.add). */
+    nextChunk: Int32Array;
+    chunkSize: number;
+  };
 
 /** Messages from a worker. */
 export type WorkerReply =
@@ -160,6 +152,67 @@ export function solveBatch(batch: SubsetSumBatch, options: BatchOptions = {}): P
   return run;
 }
 
+/** How a reply handler ends a pool run: `finish` when the work is done, `fail` to abort it (the pool is closed). */
+interface TeamRun {
+  finish(): void;
+  fail(error: unknown): void;
+}
+
+/**
+ * One pool run on `team`: every worker's replies to `job` go to `onReply` (an 'error' reply fails the run, as does a
+ * worker's error or exit), `start` is called for each worker once it is listened to, and every listener is removed
+ * when the run finishes or fails. Workers are kept referenced (the process stays alive) for the run's duration.
+ */
+function runTeam<Reply extends { job: number; kind: string; message?: string }>(
+  team: readonly WorkerHandle[],
+  job: number,
+  onReply: (reply: Reply, worker: WorkerHandle, run: TeamRun) => void,
+  start: (worker: WorkerHandle) => void,
+): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let settled = false;
+    const attached: Array<{ worker: WorkerHandle; message: (reply: Reply) => void }> = [];
+    const cleanup = (): void => {
+      for (const { worker, message } of attached) {
+        worker.off('message', message);
+        worker.off('error', onError);
+        worker.off('exit', onExit);
+        worker.unref();
+      }
+    };
+    const run: TeamRun = {
+      finish() {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        resolve();
+      },
+      fail(error) {
+        if (settled) return;
+        settled = true;
+        cleanup();
+        void closeSolverPool();
+        reject(error instanceof Error ? error : new RunError(String(error)));
+      },
+    };
+    const onError = (error: Error): void => run.fail(new RunError(`subset-sum worker failed: ${error.message}`));
+    const onExit = (code: number): void => run.fail(new RunError(`subset-sum worker exited with code ${code}`));
+    for (const worker of team) {
+      const message = (reply: Reply): void => {
+        if (reply.job !== job || settled) return;
+        if (reply.kind === 'error') run.fail(new RunError(`subset-sum worker failed: ${reply.message}`));
+        else onReply(reply, worker, run);
+      };
+      attached.push({ worker, message });
+      worker.ref(); // keep the process alive while this batch runs
+      worker.on('message', message);
+      worker.on('error', onError);
+      worker.on('exit', onExit);
+      start(worker);
+    }
+  });
+}
+
 /**
  * Whether the workers share memory with this thread: the platform says so (the browser page's workers take chunks
  * by message only), and the runtime must have SharedArrayBuffer (a page that is not cross-origin isolated — any
@@ -181,13 +234,11 @@ async function runBatch(batch: SubsetSumBatch, workers: number, onProgress?: (do
   const errors = new Float64Array(new SharedArrayBuffer(8 * count));
   const job = ++jobCounter;
   const message: WorkerJob = {
+    ...batch,
     job,
     values: sharedCopy(batch.values, (b) => new Float64Array(b)),
     offsets: sharedCopy(batch.offsets, (b) => new Uint32Array(b)),
     targets: sharedCopy(batch.targets, (b) => new Float64Array(b)),
-    tolerance: batch.tolerance,
-    objective: batch.objective,
-    ...(batch.subsetSize !== undefined ? { subsetSize: batch.subsetSize } : {}),
     selected,
     sums,
     errors,
@@ -197,71 +248,37 @@ async function runBatch(batch: SubsetSumBatch, workers: number, onProgress?: (do
   const team = poolOf(Math.min(workers, chunkCount));
   let outsideToleranceCount = 0;
   let done = 0;
-  await new Promise<void>((resolve, reject) => {
-    let idle = 0;
-    let settled = false;
-    const cleanup = (): void => {
-      for (const worker of team) {
-        worker.off('message', onMessage);
-        worker.off('error', onError);
-        worker.off('exit', onExit);
-        worker.unref();
-      }
-    };
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      void closeSolverPool();
-      reject(error instanceof Error ? error : new RunError(String(error)));
-    };
-    const onMessage = (reply: WorkerReply): void => {
-      if (reply.job !== job || settled) return;
+  let idle = 0;
+  await runTeam<WorkerReply>(
+    team,
+    job,
+    (reply, _worker, run) => {
       if (reply.kind === 'chunk') {
         done += reply.instances;
         outsideToleranceCount += reply.outside;
         try {
           onProgress?.(done, count);
         } catch (error) {
-          fail(error);
+          run.fail(error);
         }
-      } else if (reply.kind === 'idle') {
-        if (++idle === team.length) {
-          settled = true;
-          cleanup();
-          resolve();
-        }
-      } else {
-        fail(new RunError(`subset-sum worker failed: ${reply.message}`));
-      }
-    };
-    const onError = (error: Error): void => fail(new RunError(`subset-sum worker failed: ${error.message}`));
-    const onExit = (code: number): void => fail(new RunError(`subset-sum worker exited with code ${code}`));
-    for (const worker of team) {
-      worker.ref(); // keep the process alive while this batch runs
-      worker.on('message', onMessage);
-      worker.on('error', onError);
-      worker.on('exit', onExit);
-      worker.postMessage(message);
-    }
-  });
+      } else if (++idle === team.length) run.finish();
+    },
+    (worker) => worker.postMessage(message),
+  );
   // Plain (non-shared) copies: callers get ordinary typed arrays.
   return { selected: selected.slice(), sums: sums.slice(), errors: errors.slice(), outsideToleranceCount };
 }
 
-/** A chunk of a batch, sent to a worker when threads share no memory: its values, offsets from 0, targets. */
-export interface ChunkJob {
+/**
+ * A chunk of a batch, sent to a worker when threads share no memory: its values, offsets from 0 and targets, with
+ * the batch's tolerance, objective and subset size.
+ */
+export type ChunkJob = SubsetSumBatch & {
   job: number;
   kind: 'chunk';
   /** Index of the chunk's first instance in the whole batch. */
   start: number;
-  values: Float64Array;
-  offsets: Uint32Array;
-  targets: Float64Array;
-  tolerance: number;
-  objective: Objective;
-  subsetSize?: number;
-}
+};
 
 /** A worker's answer to a ChunkJob (arrays of the chunk's shape), or its failure. */
 export type ChunkReply =
@@ -273,7 +290,7 @@ export function solveChunk(job: ChunkJob): ChunkReply {
   try {
     const count = job.targets.length;
     const out: BatchOutput = { selected: new Uint8Array(job.values.length), sums: new Float64Array(count), errors: new Float64Array(count) };
-    const outside = solveBatchInto({ values: job.values, offsets: job.offsets, targets: job.targets, tolerance: job.tolerance, objective: job.objective, ...(job.subsetSize !== undefined ? { subsetSize: job.subsetSize } : {}) }, 0, count, out);
+    const outside = solveBatchInto(job, 0, count, out);
     return { job: job.job, kind: 'chunk-result', start: job.start, ...out, outside };
   } catch (error) {
     return { job: job.job, kind: 'error', message: error instanceof Error ? (error.stack ?? error.message) : String(error) };
@@ -297,75 +314,36 @@ async function runByMessages(batch: SubsetSumBatch, workers: number, chunkSize: 
   let finished = 0;
   let done = 0;
   let outsideToleranceCount = 0;
-  await new Promise<void>((resolve, reject) => {
-    let settled = false;
-    const listeners = new Map<WorkerHandle, { message: (reply: ChunkReply) => void; error: (error: Error) => void; exit: (code: number) => void }>();
-    const cleanup = (): void => {
-      for (const [worker, l] of listeners) {
-        worker.off('message', l.message);
-        worker.off('error', l.error);
-        worker.off('exit', l.exit);
-        worker.unref();
+  const send = (worker: WorkerHandle): void => {
+    if (next >= chunkCount) return;
+    const start = next++ * chunkSize;
+    const end = Math.min(count, start + chunkSize);
+    const first = offsets[start]!;
+    const chunkOffsets = new Uint32Array(end - start + 1);
+    for (let i = 0; i <= end - start; i++) chunkOffsets[i] = offsets[start + i]! - first;
+    const message: ChunkJob = { ...batch, job, kind: 'chunk', start, values: values.slice(first, offsets[end]!), offsets: chunkOffsets, targets: targets.slice(start, end) };
+    worker.postMessage(message, [message.values.buffer as ArrayBuffer, message.offsets.buffer as ArrayBuffer, message.targets.buffer as ArrayBuffer]);
+  };
+  await runTeam<ChunkReply>(
+    team,
+    job,
+    (reply, worker, run) => {
+      if (reply.kind !== 'chunk-result') return run.fail(new RunError(`subset-sum worker answered '${String((reply as { kind?: unknown }).kind)}' to a chunk`));
+      selected.set(reply.selected, offsets[reply.start]!);
+      sums.set(reply.sums, reply.start);
+      errors.set(reply.errors, reply.start);
+      outsideToleranceCount += reply.outside;
+      done += reply.sums.length;
+      try {
+        onProgress?.(done, count);
+      } catch (error) {
+        return run.fail(error);
       }
-    };
-    const fail = (error: unknown): void => {
-      if (settled) return;
-      settled = true;
-      cleanup();
-      void closeSolverPool();
-      reject(error instanceof Error ? error : new RunError(String(error)));
-    };
-    const send = (worker: WorkerHandle): void => {
-      if (next >= chunkCount) return;
-      const start = next++ * chunkSize;
-      const end = Math.min(count, start + chunkSize);
-      const first = offsets[start]!;
-      const chunkOffsets = new Uint32Array(end - start + 1);
-      for (let i = 0; i <= end - start; i++) chunkOffsets[i] = offsets[start + i]! - first;
-      const message: ChunkJob = {
-        job,
-        kind: 'chunk',
-        start,
-        values: values.slice(first, offsets[end]!),
-        offsets: chunkOffsets,
-        targets: targets.slice(start, end),
-        tolerance: batch.tolerance,
-        objective: batch.objective,
-        ...(batch.subsetSize !== undefined ? { subsetSize: batch.subsetSize } : {}),
-      };
-      worker.postMessage(message, [message.values.buffer as ArrayBuffer, message.offsets.buffer as ArrayBuffer, message.targets.buffer as ArrayBuffer]);
-    };
-    for (const worker of team) {
-      const message = (reply: ChunkReply): void => {
-        if (reply.job !== job || settled) return;
-        if (reply.kind === 'error') return fail(new RunError(`subset-sum worker failed: ${reply.message}`));
-        if (reply.kind !== 'chunk-result') return fail(new RunError(`subset-sum worker answered '${String((reply as { kind?: unknown }).kind)}' to a chunk`));
-        selected.set(reply.selected, offsets[reply.start]!);
-        sums.set(reply.sums, reply.start);
-        errors.set(reply.errors, reply.start);
-        outsideToleranceCount += reply.outside;
-        done += reply.sums.length;
-        try {
-          onProgress?.(done, count);
-        } catch (error) {
-          return fail(error);
-        }
-        if (++finished === chunkCount) {
-          settled = true;
-          cleanup();
-          resolve();
-        } else send(worker);
-      };
-      const error = (e: Error): void => fail(new RunError(`subset-sum worker failed: ${e.message}`));
-      const exit = (code: number): void => fail(new RunError(`subset-sum worker exited with code ${code}`));
-      listeners.set(worker, { message, error, exit });
-      worker.ref();
-      worker.on('message', message);
-      worker.on('error', error);
-      worker.on('exit', exit);
-      send(worker);
-    }
-  });
+      if (++finished === chunkCount) run.finish();
+      else send(worker);
+    },
+    send,
+  );
   return { selected, sums, errors, outsideToleranceCount };
 }
 

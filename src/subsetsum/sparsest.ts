@@ -3,7 +3,7 @@
  * the least error (the minimum-cardinality variant of Pensia et al.'s per-weight problem, cf. Natale et
  * al. NeurIPS 2024). If no subset is within ε, the closest subset is returned with withinTolerance false.
  */
-import { closestKernel } from './closest.js';
+import { closestKernel, halfSums } from './closest.js';
 import { canonicalSum, resultFromFlags } from './result.js';
 import { sortHalves, sweepSplit, type Found } from './sortedGroups.js';
 import { MAX_SAMPLE_COUNT, type SubsetSumInstance, type SubsetSumResult } from './types.js';
@@ -81,17 +81,15 @@ function masksByCardinality(count: number): MasksByCardinality {
   return table;
 }
 
-/** Every subset sum of values[start .. start+count) by mask into half h's HALF_SUM (halfSums' order and rounding). */
-function halfSumsByMask(h: number, values: Float64Array, start: number, count: number): void {
-  const base = h * HALF_SUMS;
-  HALF_SUM[base] = 0;
+/** Half h's part of HALF_SUM, as closest.ts's halfSums fills it (views made once). */
+const HALF_SUM_VIEWS = [HALF_SUM.subarray(0, HALF_SUMS), HALF_SUM.subarray(HALF_SUMS)] as const;
+
+/** Every subset sum of values[start .. start+count) by mask into half h's HALF_SUM, and Σ|v| into HALF_ABS[h]. */
+function halfSumsByMask(h: 0 | 1, values: Float64Array, start: number, count: number): void {
   let abs = 0;
   for (let t = 0; t < count; t++) abs += Math.abs(values[start + t]!);
   HALF_ABS[h] = abs;
-  for (let t = 0, length = 1; t < count; t++, length *= 2) {
-    const v = values[start + t]!;
-    for (let m = 0; m < length; m++) HALF_SUM[base + length + m] = HALF_SUM[base + m]! + v;
-  }
+  halfSums(values, start, count, HALF_SUM_VIEWS[h]);
 }
 
 /**

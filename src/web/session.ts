@@ -9,6 +9,7 @@ import type { ProgressListener } from '../core/progress.js';
 import { RandomStream, distributionByName, namedStream } from '../core/random.js';
 import { sha256Hex } from '../core/sha256.js';
 import { modelFromBytes } from '../io/modelBytes.js';
+import { concatChunks } from '../io/safetensors.js';
 import { encodeTicket } from '../io/ticketBytes.js';
 import { preprocessImages } from '../nn/images.js';
 import type { Network } from '../nn/network.js';
@@ -102,13 +103,7 @@ export async function pruneInPage(target: LoadedTarget, options: { tolerance: nu
   );
   const seconds = (platform().now() - started) / 1000;
   const report = pruneReport(outcome, { network: target.network, malachSample: 0, seconds, solveSeconds: seconds });
-  const chunks = encodeTicket(outcome.ticket);
-  const ticketBytes = new Uint8Array(chunks.reduce((n, c) => n + c.length, 0));
-  let at = 0;
-  for (const chunk of chunks) {
-    ticketBytes.set(chunk, at);
-    at += chunk.length;
-  }
+  const ticketBytes = concatChunks(encodeTicket(outcome.ticket));
   return { ticket: outcome.ticket, ticketBytes, report, seconds };
 }
 
