@@ -5,6 +5,7 @@
  * reader is a pure function of (seed, reader, i) and any failing input can be regenerated from its number.
  */
 import { RandomStream, namedStream } from '../src/core/random.js';
+import { concatChunks } from '../src/io/safetensors.js';
 
 /** Random numbers available to one fuzz input (its slice of the reader's stream). */
 const DRAWS_PER_INPUT = 2 ** 24;
@@ -72,16 +73,6 @@ export const INTERESTING_64: readonly bigint[] = [
   0n, 1n, 8n, 100n, 0xffffffffn, 0x100000000n, 100_000_000n, 100_000_001n, 2n ** 53n - 1n, 2n ** 53n, 2n ** 53n + 1n,
   2n ** 62n, 2n ** 63n - 1n, 2n ** 63n, 2n ** 64n - 1n,
 ];
-
-function concat(...parts: Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function writeInteger(out: Uint8Array, at: number, value: bigint, width: number, littleEndian: boolean): void {
   for (let k = 0; k < width && at + k < out.length; k++) {
@@ -151,7 +142,7 @@ const BYTE_MUTATORS: readonly { name: string; weight: number; apply: ByteMutator
       const count = rng.size(4096);
       const kind = rng.below(3);
       const tail = kind === 0 ? new Uint8Array(count) : kind === 1 ? rng.bytes(count) : new Uint8Array(count).fill(rng.below(256));
-      return concat(input, tail);
+      return concatChunks([input, tail]);
     },
   },
   {
@@ -161,7 +152,7 @@ const BYTE_MUTATORS: readonly { name: string; weight: number; apply: ByteMutator
       if (input.length === 0) return input;
       const from = rng.below(input.length);
       const to = Math.min(input.length, from + rng.size(256));
-      return concat(input.subarray(0, from), input.subarray(to));
+      return concatChunks([input.subarray(0, from), input.subarray(to)]);
     },
   },
   {
@@ -169,7 +160,7 @@ const BYTE_MUTATORS: readonly { name: string; weight: number; apply: ByteMutator
     weight: 3,
     apply: (rng, input) => {
       const at = rng.below(input.length + 1);
-      return concat(input.subarray(0, at), rng.bytes(rng.size(64)), input.subarray(at));
+      return concatChunks([input.subarray(0, at), rng.bytes(rng.size(64)), input.subarray(at)]);
     },
   },
   {
@@ -180,7 +171,7 @@ const BYTE_MUTATORS: readonly { name: string; weight: number; apply: ByteMutator
       const from = rng.below(input.length);
       const to = Math.min(input.length, from + rng.size(512));
       const at = rng.below(input.length + 1);
-      return concat(input.subarray(0, at), input.subarray(from, to), input.subarray(at));
+      return concatChunks([input.subarray(0, at), input.subarray(from, to), input.subarray(at)]);
     },
   },
   {
@@ -203,7 +194,7 @@ const BYTE_MUTATORS: readonly { name: string; weight: number; apply: ByteMutator
       const other = rng.pick(corpus);
       const cut = rng.below(input.length + 1);
       const otherCut = rng.below(other.length + 1);
-      return concat(input.subarray(0, cut), other.subarray(otherCut));
+      return concatChunks([input.subarray(0, cut), other.subarray(otherCut)]);
     },
   },
 ];

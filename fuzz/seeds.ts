@@ -10,22 +10,12 @@ import { conv2dLayer, createNetwork, denseLayer } from '../src/nn/architectures.
 import type { Network } from '../src/nn/network.js';
 import { onnxBytesFromNetwork } from '../src/io/onnx.js';
 import { modelMetadata, modelTensors } from '../src/io/modelBytes.js';
-import { encodeSafetensorsBytes, type SafetensorsTensorInput } from '../src/io/safetensors.js';
+import { concatChunks, encodeSafetensorsBytes, type SafetensorsTensorInput } from '../src/io/safetensors.js';
 import { encodeTicket } from '../src/io/ticketBytes.js';
 import { solveBatchSync } from '../src/subsetsum/batch.js';
 import { pruneWithSolver } from '../src/theorem1/prune.js';
 
 const { onnx } = onnxProto;
-
-export function concatBytes(parts: readonly Uint8Array[]): Uint8Array {
-  const out = new Uint8Array(parts.reduce((sum, p) => sum + p.length, 0));
-  let offset = 0;
-  for (const p of parts) {
-    out.set(p, offset);
-    offset += p.length;
-  }
-  return out;
-}
 
 function fill(network: Network, seed: number): Network {
   const stream = new RandomStream(seed, 11);
@@ -67,7 +57,7 @@ export function idxFile(dims: readonly number[], data: Uint8Array): Uint8Array {
   const view = new DataView(header.buffer);
   view.setUint32(0, 0x00000800 + dims.length, false);
   dims.forEach((d, i) => view.setUint32(4 + 4 * i, d, false));
-  return concatBytes([header, data]);
+  return concatChunks([header, data]);
 }
 
 /** An MNIST-shaped pair: `count` images of 28×28 bytes and `count` labels 0..9. */
@@ -91,7 +81,7 @@ export function rawSafetensors(header: unknown, data: Uint8Array, headerText?: s
   view.setUint32(0, padded % 2 ** 32, true);
   view.setUint32(4, Math.floor(padded / 2 ** 32), true);
   prefix.set(json, 8);
-  return concatBytes([prefix, data]);
+  return concatChunks([prefix, data]);
 }
 
 export function safetensorsSeeds(): Uint8Array[] {
@@ -117,7 +107,7 @@ export function safetensorsSeeds(): Uint8Array[] {
   seeds.push(encodeSafetensorsBytes(all.slice(0, 2)));
   seeds.push(encodeSafetensorsBytes([]));
   // Dtypes the writer does not produce, laid out by hand: F16, BF16, I8, I16, U16, U64, BOOL.
-  const data = concatBytes([
+  const data = concatChunks([
     Uint8Array.of(0x00, 0x3c, 0x00, 0xc0, 0x00, 0x7c, 0x01, 0x00), // F16 [4]: 1, -2, +Inf, smallest subnormal
     Uint8Array.of(0x80, 0x3f, 0x40, 0xc0), // BF16 [2]: 1, -3
     Uint8Array.of(0x80, 0x7f), // I8 [2]
@@ -308,7 +298,7 @@ export async function ticketSeeds(): Promise<Uint8Array[]> {
       { tolerance: 0.3, seed: 9, targetSha256: 'ab'.repeat(32), sampleCounts: c.samples, inputRadius: 2, inputDomain: c.domain, objective: c.objective },
       solve,
     );
-    seeds.push(concatBytes(encodeTicket(ticket)));
+    seeds.push(concatChunks(encodeTicket(ticket)));
   }
   return seeds;
 }

@@ -13,7 +13,7 @@ import { decodeMnist } from '../src/io/mnist.js';
 import { modelFromBytes } from '../src/io/modelBytes.js';
 import { networkFromOnnxBytes } from '../src/io/onnx.js';
 import { MAX_ACTIVATION_VALUES } from '../src/io/onnxImport.js';
-import { decodeSafetensors, type SafetensorsFile } from '../src/io/safetensors.js';
+import { concatChunks, decodeSafetensors, type SafetensorsFile } from '../src/io/safetensors.js';
 import { decodeTicket } from '../src/io/ticketBytes.js';
 import { parseChoice, parseIntegerRange, parseNumber, parseNumberList, type NumberRule } from '../src/cli/parse.js';
 import { parseSpecJson, resolvePopupRunSpec, resolvePopupSweepSpec, sweepRuns } from '../src/experiments/popupSpec.js';
@@ -25,7 +25,6 @@ import {
   CLI_SEEDS,
   POPUP_SPEC_SEEDS,
   RSS_SPEC_SEEDS,
-  concatBytes,
   mnistPair,
   modelSeeds,
   onnxSeeds,
@@ -189,7 +188,7 @@ function checkNetwork(network: Network): void {
 export function packPair(images: Uint8Array, labels: Uint8Array): Uint8Array {
   const head = new Uint8Array(4);
   new DataView(head.buffer).setUint32(0, images.length, true);
-  return concatBytes([head, images, labels]);
+  return concatChunks([head, images, labels]);
 }
 
 function unpackPair(input: Uint8Array): [Uint8Array, Uint8Array] {
