@@ -31,7 +31,7 @@ TICKET_FORMAT = "lottery-ticket"
 TICKET_FORMAT_VERSION = "1"
 TICKET_GENERATOR = "threefry2x32-20"
 #: Constructions this loader can rebuild (the `construction` metadata key).
-SUPPORTED_CONSTRUCTIONS = ("pensia2020-theorem1",)
+SUPPORTED_CONSTRUCTIONS = ("pensia2020-theorem1", "burkholz2022-depth-l+1")
 CHECKSUM_KEY = "payload_sha256"
 
 
@@ -255,6 +255,16 @@ class Ticket:
         last = len(self.stages) - 1
         for s, stage in enumerate(self.stages):
             g = stage.geometry
+            k = int(g["kernelSize"])
+            if g.get("inputCopies"):
+                # Depth l+1: one layer, `stage{i}.out`, reading the stage's input (the copies) directly.
+                out_scale = float(meta["outputScale"]) if s == last else 1.0
+                v = (stage.edge_weight.astype(np.float64) * out_scale).astype(np.float32) if s == last else stage.edge_weight
+                out = np.zeros((int(g["outUnits"]), int(g["inUnits"]), k, k), dtype=np.float32)
+                out_rows = np.repeat(np.arange(g["outUnits"]), np.diff(stage.edge_offsets))
+                out[out_rows, stage.units[stage.edge_unit], stage.edge_tap // k, stage.edge_tap % k] = v
+                state[f"stage{s + 1}.out.weight"] = out.reshape(int(g["outUnits"]), int(g["inUnits"])) if g["kind"] == "dense" else out
+                continue
             fold_constant = s == 0 and meta["constant"]
             in_cols = int(g["realInUnits"]) if fold_constant else int(g["inUnits"])
             alpha = float(meta["inputScale"]) if s == 0 else 1.0
@@ -388,12 +398,17 @@ def ticket_info(path: str) -> Dict[str, Any]:
     info = dict(meta)
     info["keptParams"] = int(sum(len(tensors[f"stage{i + 1}.units"]) + len(tensors[f"stage{i + 1}.edge_keys"]) for i in range(len(meta["stages"]))))
     info["sampleCounts"] = [s["sampleCount"] for s in meta["stages"]]
-    info["widths"] = [2 * s["sampleCount"] * s["inUnits"] for s in meta["stages"]]
+    info["widths"] = [_hidden_units(s) for s in meta["stages"]]
     return info
 
 
 def _layer_stream(m: int) -> int:
     return named_stream(f"theorem1/layer/{m}")
+
+
+def _hidden_units(g: Dict[str, Any]) -> int:
+    """Hidden units of a stage: 2n per input unit, or (depth l+1, `inputCopies` set) the stage's inputs themselves."""
+    return int(g["inUnits"]) if g.get("inputCopies") else 2 * int(g["sampleCount"]) * int(g["inUnits"])
 
 
 def load_ticket(path: str) -> Ticket:
@@ -411,14 +426,21 @@ def load_ticket(path: str) -> Ticket:
         keys = tensors[f"stage{i + 1}.edge_keys"].astype(np.int64)
         d_in, d_out, k = int(g["inUnits"]), int(g["outUnits"]), int(g["kernelSize"])
         kk = k * k
-        hidden = 2 * int(g["sampleCount"]) * d_in
+        hidden = _hidden_units(g)
+        # Random layers of the stage: 2i−1 and 2i; depth l+1 stores the second's number (edgeLayer) and a stage whose
+        # input is copies has no first random layer (its hidden unit r is input r, weight 1).
+        edge_layer = int(g.get("edgeLayer", 2 * i + 2))
+        copies = bool(g.get("inputCopies"))
         if len(offsets) != d_out + 1 or offsets[0] != 0 or offsets[-1] != len(keys) or np.any(np.diff(offsets) < 0):
             raise TicketError(f"{path}: stage {i + 1}: edge_offsets do not describe {d_out} rows over {len(keys)} edges")
         if len(units) and (units[0] < 0 or units[-1] >= hidden or np.any(np.diff(units) <= 0)):
             raise TicketError(f"{path}: stage {i + 1}: units out of range [0, {hidden}) or not ascending")
         unit_input = units % d_in
         # u_r at index r·d_in + (r mod d_in) of layer 2i−1.
-        unit_weight = sample(distribution, seed, _layer_stream(2 * i + 1), units * d_in + unit_input).astype(np.float32)
+        if copies:
+            unit_weight = np.ones(len(units), dtype=np.float32)
+        else:
+            unit_weight = sample(distribution, seed, _layer_stream(edge_layer - 1), units * d_in + unit_input).astype(np.float32)
         r = keys // kk
         tap = keys - r * kk
         local = np.searchsorted(units, r)
@@ -426,7 +448,7 @@ def load_ticket(path: str) -> Ticket:
             raise TicketError(f"{path}: stage {i + 1}: an edge reads a hidden unit that is not kept")
         rows = np.repeat(np.arange(d_out, dtype=np.int64), np.diff(offsets))
         # M_{2i}[o, r, a, b] at index (r·k² + tap)·d_out + o of layer 2i.
-        edge_weight = sample(distribution, seed, _layer_stream(2 * i + 2), (r * kk + tap) * d_out + rows).astype(np.float32)
+        edge_weight = sample(distribution, seed, _layer_stream(edge_layer), (r * kk + tap) * d_out + rows).astype(np.float32)
         kept_hash.update(unit_weight.astype("<f4").tobytes())
         kept_hash.update(edge_weight.astype("<f4").tobytes())
         stages.append(Stage(g, units, unit_input, unit_weight, offsets, local.astype(np.int64), tap, edge_weight))
@@ -562,6 +584,18 @@ def _exported_module(ticket: Ticket) -> Any:
             layers: List[nn.Module] = []
             for s, stage in enumerate(ticket.stages):
                 g = stage.geometry
+                if g.get("inputCopies"):
+                    # Depth l+1: stage{i} = out (no hidden layer), reading the copies.
+                    if g["kind"] == "dense":
+                        out = nn.Linear(int(g["inUnits"]), int(g["outUnits"]), bias=False)
+                    else:
+                        out = nn.Conv2d(int(g["inUnits"]), int(g["outUnits"]), int(g["kernelSize"]), padding=int(g["padding"]), bias=False)
+                    single = nn.Module()
+                    single.out = out
+                    self.add_module(f"stage{s + 1}", single)
+                    layers.append(out)
+                    layers.extend(_torch_copied_layer(layer) for layer in g["after"])
+                    continue
                 fold = s == 0 and meta["constant"]
                 in_cols = int(g["realInUnits"]) if fold else int(g["inUnits"])
                 count = len(stage.units)

@@ -16,7 +16,7 @@ import lottery_ticket as lt
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 FIXTURES = os.path.join(HERE, "fixtures")
-CASES = ("mlp", "conv", "normal")
+CASES = ("mlp", "conv", "normal", "lplus1", "lplus1conv")
 
 try:
     import torch

@@ -1,5 +1,5 @@
-// Makes the fixtures of python/test_lottery_ticket.py with the real toolkit: three tickets pruned by the library
-// (a trained MLP, a conv net with biases, a normal-distribution MLP) and the float64 logits the toolkit's own ticket
+// Makes the fixtures of python/test_lottery_ticket.py with the real toolkit: five tickets pruned by the library
+// (a trained MLP, a conv net with biases, a normal-distribution MLP; an MLP and the conv net with the l+1 construction) and the float64 logits the toolkit's own ticket
 // forward pass (the one `lottery verify` runs) computes on the first 100 MNIST test images.
 //   node dist/scripts/pythonFixtures.js python/fixtures      (npm run fixtures:python)
 // test/python/loader.test.ts re-makes them in a temporary folder and checks they equal the committed ones.
@@ -43,6 +43,9 @@ export async function writePythonFixtures(dir: string, examplesDir: string): Pro
     { name: 'mlp', network: await loadNetwork(join(examplesDir, 'target.safetensors')), options: { tolerance: 0.5, seed: 1, samples: 6, malachSample: 0, workers: 1 } },
     { name: 'conv', network: convNetwork(), options: { tolerance: 0.5, seed: 2, samples: 5, malachSample: 0, workers: 1 } },
     { name: 'normal', network: biasedMlp(16, 9), options: { tolerance: 0.5, seed: 3, samples: 6, distribution: 'normal', malachSample: 0, workers: 1 } },
+    // The depth-(l+1) construction: an MLP and the conv net.
+    { name: 'lplus1', network: biasedMlp(12, 4), options: { tolerance: 0.5, seed: 4, samples: 5, construction: 'l+1', malachSample: 0, workers: 1 } },
+    { name: 'lplus1conv', network: convNetwork(), options: { tolerance: 0.5, seed: 5, samples: 4, construction: 'l+1', malachSample: 0, workers: 1 } },
   ];
   for (const { name, network, options } of cases) {
     const result = await pruneTheorem1(network, options);

@@ -39,6 +39,10 @@ import { OBJECTIVES, type Objective } from './subsetsum/types.js';
 import { validateInstance } from './subsetsum/validate.js';
 import { createEvaluator } from './theorem1/evaluator.js';
 import { planPrune, pruneWithSolver } from './theorem1/prune.js';
+import { pruneLPlusOne } from './theorem1/lPlusOne.js';
+
+/** The random networks prune can build (PruneTheorem1Options.construction). */
+export const CONSTRUCTIONS = ['2l', 'l+1'] as const;
 import { pruneReport, type PruneReport } from './theorem1/report.js';
 import { INPUT_DOMAINS, type InputDomain } from './theorem1/theorem1.js';
 import { checkInputBox, type InputBox } from './theorem1/boxCertificate.js';
@@ -210,6 +214,11 @@ export interface PruneTheorem1Options {
   objective?: 'closest' | 'sparsest';
   /** Every non-zero entry matched by exactly k products (the closest k-subset; objective closest): a known density. */
   subsetSize?: number;
+  /**
+   * The random network: '2l' (default; Pensia et al., every target layer a random layer pair) or 'l+1' (Burkholz
+   * 2022: a copying layer, then one random layer per target layer holding `samples` copies of each unit).
+   */
+  construction?: '2l' | 'l+1';
   /** nonnegative (only the σ(x) branch in layer 1; default for pixel inputs) or any. */
   inputDomain?: 'nonnegative' | 'any';
   /** The guarantee holds for ‖x‖ ≤ inputRadius (default: the MNIST pixel box's largest norm). */
@@ -261,8 +270,9 @@ export async function pruneTheorem1(network: Network, options: PruneTheorem1Opti
     const { plan } = planPrune(network, pruneOptions);
     checkMemory('prune', pruneMemory(plan.stages, workers ?? platform().parallelism()), options.memoryLimit, 'lower samples or workers, or prune a smaller target');
   }
+  const construction = options.construction === undefined ? '2l' : checkChoice<'2l' | 'l+1'>('construction', options.construction, CONSTRUCTIONS);
   const solveStarted = now();
-  const outcome = await pruneWithSolver(network, pruneOptions, (batch, onProgress) =>
+  const outcome = await (construction === 'l+1' ? pruneLPlusOne : pruneWithSolver)(network, pruneOptions, (batch, onProgress) =>
     solveBatch(batch, { ...(workers !== undefined ? { workers } : {}), ...(onProgress !== undefined ? { onProgress } : {}) }),
   );
   const solveSeconds = (now() - solveStarted) / 1000;

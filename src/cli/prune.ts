@@ -6,7 +6,7 @@
 import { availableParallelism } from 'node:os';
 import type { Command } from 'commander';
 import { checkMemory, pruneMemory } from '../core/limits.js';
-import { normalisedTolerance, pruneTheorem1, type PruneResult } from '../index.js';
+import { CONSTRUCTIONS, normalisedTolerance, pruneTheorem1, type PruneResult } from '../index.js';
 import type { InputDomain } from '../theorem1/theorem1.js';
 import { saveTicket } from '../io/ticketFile.js';
 import { closeSolverPool } from '../subsetsum/batch.js';
@@ -32,6 +32,7 @@ interface PruneFlags extends TargetFlags {
   distribution: string;
   objective?: string;
   subsetSize?: string;
+  construction: string;
   inputDomain?: string;
   inputRadius?: string;
   workers?: string;
@@ -62,6 +63,7 @@ export const registerPrune: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--distribution <name>', 'random weights: uniform (U[-1,1], the theorem), normal, log-uniform', 'uniform')
     .option('--objective <name>', 'sparsest: fewest kept edges within ε′ (the default); closest: least error (the default with --subset-size)')
     .option('--subset-size <k>', 'every non-zero target entry matched by exactly k products (the closest k-subset): a ticket density known in advance')
+    .option('--construction <name>', "2l: Pensia et al.'s random network of depth 2l (layer pairs); l+1: Burkholz's depth l+1 (a copying layer, then one random layer per target layer, with n copies of every unit)", '2l')
     .option('--input-domain <domain>', 'nonnegative (only the σ(x) branch in layer 1; default for pixel inputs) or any')
     .option('--input-radius <R>', 'guarantee for ‖x‖ ≤ R (default: max norm of the MNIST pixel box, 28 for pixels)')
     .addOption(workersOption('all cores'))
@@ -89,6 +91,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
   const distribution = parseDistribution(flags.distribution);
   const subsetSize = flags.subsetSize === undefined ? undefined : parseNumber('--subset-size', flags.subsetSize, { integer: true, min: 1, max: 40 });
   const objective = parseChoice<Objective>('--objective', flags.objective ?? (subsetSize !== undefined ? 'closest' : 'sparsest'), OBJECTIVES);
+  const construction = parseChoice<(typeof CONSTRUCTIONS)[number]>('--construction', flags.construction, CONSTRUCTIONS);
   const workers = parseWorkers(flags.workers);
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 0 });
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
@@ -103,6 +106,7 @@ async function runPruneCommand(flags: PruneFlags, io: CliIo): Promise<void> {
       distribution: flags.distribution,
       objective,
       malachSample,
+      construction,
       onProgress: (d, t, phase) => progress.update(d, t, phase),
       ...(planOptions.sampleCounts !== undefined ? { samples: planOptions.sampleCounts } : {}),
       ...(planOptions.failureProbability !== undefined ? { failureProbability: planOptions.failureProbability } : {}),
@@ -144,17 +148,19 @@ export function humanSizes(s: SizeReport): string[] {
 export function humanPruneReport(r: PruneCommandReport): string {
   const lines: string[] = [];
   lines.push(`target: ${r.target} (${int(r.targetParams)} parameters, sha256 ${r.targetSha256.slice(0, 16)}…)`);
-  lines.push(`ticket: ${r.ticket} (seed ${r.seed}, ${r.distribution} weights, objective ${r.objective}${r.subsetSize === null ? '' : `, exactly ${r.subsetSize} products per entry`}, depth ${r.depth})`);
+  lines.push(`ticket: ${r.ticket} (seed ${r.seed}, ${r.distribution} weights, objective ${r.objective}${r.subsetSize === null ? '' : `, exactly ${r.subsetSize} products per entry`}, ${r.construction} construction, depth ${r.depth})`);
   if (r.sampleCountFormula) lines.push(r.sampleCountFormula);
   lines.push(`rescaling: layer norms s_i = ${r.scales.layerScales.map(sci).join(', ')}; input ×${sci(r.scales.inputScale)}, output ×${sci(r.scales.outputScale)} (ReLU homogeneity)`);
   lines.push(`input domain: ${r.inputDomain}, ‖x‖ ≤ ${sci(r.inputRadius)}`);
   lines.push('');
+  if (r.construction === 'l+1') lines.push('l+1 construction: n of a layer after the first = copies of each of its input units (values per subset sum); its kept random matrix M_i carries the earlier layers\' errors (‖M_i‖₂ ≤ m_i below)');
   lines.push('| layer | n | branches | ε′ | instances | saved (x ≥ 0) | outside ε′ | max error | kept units | kept edges | hidden units |');
   lines.push('|---|---|---|---|---|---|---|---|---|---|---|');
   for (const s of r.stages) {
     lines.push(`| ${s.name} | ${s.sampleCount} | ${s.twoBranch ? 'σ(x), σ(−x)' : 'σ(x) only'} | ${sci(s.entryTolerance)} | ${int(s.instances)} | ${int(s.instancesSavedNonnegative)} | ${int(s.outsideTolerance)} | ${sci(s.maxEntryError)} | ${int(s.keptUnits)} | ${int(s.keptEdges)} | ${int(s.hiddenUnits)} |`);
   }
   lines.push('');
+  if (r.edgeNormBounds) lines.push(`kept random matrices of the later layers: m_i = ${r.edgeNormBounds.slice(1).map((m) => (m === null ? '—' : sci(m))).join(', ')} (δ_i ≤ m_i·δ_{i−1} + e_i)`);
   lines.push(`instances: ${int(r.instances)}; σ(−x) instances saved because inputs are ≥ 0: ${int(r.instancesSavedNonnegative)}; outside ε′: ${int(r.outsideTolerance)}`);
   for (const search of r.sampleCountSearch ?? []) {
     lines.push(`n raised for ${search.stage} to meet ε (its share of ε: error bound ≤ ${sci(search.errorBoundTarget)}): ${search.tried.map((t) => `n = ${t.sampleCount}: ${sci(t.errorNormBound)}`).join(', ')}`);

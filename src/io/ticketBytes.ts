@@ -7,8 +7,8 @@
 import { InputError } from '../core/errors.js';
 import { Sha256 } from '../core/sha256.js';
 import { distributionProblem } from '../core/random.js';
-import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, type Ticket, type TicketMeta, type TicketStageMasks } from '../theorem1/ticket.js';
-import { hiddenUnitCount } from '../theorem1/theorem1.js';
+import { TICKET_CONSTRUCTIONS, TICKET_CONSTRUCTION_L_PLUS_1, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, type Ticket, type TicketMeta, type TicketStageMasks } from '../theorem1/ticket.js';
+import { hiddenUnitCount, type StageGeometry } from '../theorem1/theorem1.js';
 import { decodeSafetensors, encodeSafetensors, type SafetensorsTensorInput } from './safetensors.js';
 import { describeJson, quoteText } from '../core/describe.js';
 
@@ -157,7 +157,8 @@ function checkMeta(meta: unknown, file: string): asserts meta is TicketMeta {
   if (!isPlainObject(meta)) bad(`expected a JSON object, got ${describeJson(meta)}`);
   const m = meta as Record<string, unknown>;
   if (m['format'] !== TICKET_FORMAT) bad(`format ${describeJson(m['format'])}`);
-  if (m['construction'] !== TICKET_CONSTRUCTION) bad(`construction ${describeJson(m['construction'])} is not supported (expected ${TICKET_CONSTRUCTION})`);
+  if (!(TICKET_CONSTRUCTIONS as readonly unknown[]).includes(m['construction'])) bad(`construction ${describeJson(m['construction'])} is not supported (expected one of ${TICKET_CONSTRUCTIONS.join(', ')})`);
+  const copies = m['construction'] === TICKET_CONSTRUCTION_L_PLUS_1;
   if (m['generator'] !== TICKET_GENERATOR) bad(`generator ${describeJson(m['generator'])} is not supported (expected ${TICKET_GENERATOR})`);
   if (!Number.isInteger(m['seed']) || (m['seed'] as number) < 0 || (m['seed'] as number) > 0xffffffff) bad(`seed ${describeJson(m['seed'])}`);
   const distribution = m['distribution'];
@@ -213,7 +214,22 @@ function checkMeta(meta: unknown, file: string): asserts meta is TicketMeta {
     }
     const after = copiedLayersProblem(g['after']);
     if (after) bad(`${where}: after ${after}`);
-    const hidden = 2 * (g['sampleCount'] as number) * (g['inUnits'] as number);
+    // Depth l+1: output copies on every stage, input copies (and one random layer) on every stage after the first.
+    const last = index === (stages as unknown[]).length - 1;
+    for (const key of ['inputCopies', 'outputCopies', 'edgeLayer']) {
+      const value = g[key];
+      const expected = copies && (key === 'outputCopies' || key === 'edgeLayer' || index > 0);
+      if (!expected && value !== undefined) bad(`${where}: ${key} ${describeJson(value)} does not belong to a ${m['construction']} ticket`);
+      if (expected && !positiveInteger(value)) bad(`${where}: ${key} ${describeJson(value)}: expected a positive integer`);
+    }
+    if (copies) {
+      if ((g['outUnits'] as number) % (g['outputCopies'] as number) !== 0 || (last && g['outputCopies'] !== 1)) bad(`${where}: outputCopies ${describeJson(g['outputCopies'])} does not divide outUnits ${g['outUnits']}${last ? ' (the last stage has 1)' : ''}`);
+      if (g['edgeLayer'] !== index + 2) bad(`${where}: edgeLayer ${describeJson(g['edgeLayer'])}, expected ${index + 2}`);
+      if (index > 0 && ((g['inUnits'] as number) % (g['inputCopies'] as number) !== 0 || g['inputCopies'] !== g['sampleCount'] || g['twoBranch'] !== false)) {
+        bad(`${where}: inputCopies ${describeJson(g['inputCopies'])} must divide inUnits ${g['inUnits']}, equal sampleCount and go with one branch`);
+      }
+    }
+    const hidden = hiddenUnitCount(g as unknown as StageGeometry);
     const keys = hidden * (g['kernelSize'] as number) ** 2;
     // Mask entries are int32, and M_{2i}'s stream index (r·k² + tap)·outUnits + o must stay below 2^53.
     if (keys > MAX_INT32 || keys * (g['outUnits'] as number) > Number.MAX_SAFE_INTEGER) {
@@ -224,7 +240,7 @@ function checkMeta(meta: unknown, file: string): asserts meta is TicketMeta {
 
 function checkMasks(m: TicketStageMasks, stage: TicketMeta['stages'][number], s: number, file: string): void {
   const where = `${file}: stage ${s}`;
-  const hidden = 2 * stage.sampleCount * stage.inUnits;
+  const hidden = hiddenUnitCount(stage);
   const kk = stage.kernelSize * stage.kernelSize;
   for (let q = 0; q < m.units.length; q++) {
     const r = m.units[q]!;

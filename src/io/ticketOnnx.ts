@@ -49,7 +49,7 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
   const last = ticket.stages.length - 1;
   ticket.stages.forEach((stage, s) => {
     const g = stage.geometry;
-    const scope = `pair${s + 1}`;
+    const scope = g.inputCopies ? `stage${s + 1}` : `pair${s + 1}`;
     const conv = g.kind === 'conv2d';
     const units = stage.unitInput.length;
     // First layer: one weight per kept unit. Units that read stage 1's constant input become a bias σ(u·α).
@@ -68,14 +68,18 @@ export function onnxBytesFromTicket(ticket: MaterializedTicket): Uint8Array {
       }
     }
     const perUnit = conv ? [1, units, 1, 1] : [units];
-    initializers.push(encodeInt32Tensor(`${scope}.hidden.index`, [units], index), encodeDoubleTensor(`${scope}.hidden.weight`, perUnit, scale));
+    initializers.push(encodeInt32Tensor(`${scope}.hidden.index`, [units], index));
     add('Gather', `${scope}/hidden`, [current, `${scope}.hidden.index`], [intAttribute('axis', 1)]);
-    add('Mul', `${scope}/hidden`, [current, `${scope}.hidden.weight`]);
-    if (bias) {
-      initializers.push(encodeDoubleTensor(`${scope}.hidden.bias`, perUnit, bias));
-      add('Add', `${scope}/hidden`, [current, `${scope}.hidden.bias`]);
+    // A depth-(l+1) stage whose input is copies has no random first layer: the Gather only picks the kept copies.
+    if (!g.inputCopies) {
+      initializers.push(encodeDoubleTensor(`${scope}.hidden.weight`, perUnit, scale));
+      add('Mul', `${scope}/hidden`, [current, `${scope}.hidden.weight`]);
+      if (bias) {
+        initializers.push(encodeDoubleTensor(`${scope}.hidden.bias`, perUnit, bias));
+        add('Add', `${scope}/hidden`, [current, `${scope}.hidden.bias`]);
+      }
+      add('Relu', `${scope}/hidden`, [current]);
     }
-    add('Relu', `${scope}/hidden`, [current]);
     // Second layer: the kept edges as a sparse weight, linear indices ascending.
     const k = g.kernelSize;
     const kk = k * k;

@@ -9,7 +9,7 @@
  */
 import { nthRoot } from '../core/deterministicMath.js';
 import { convNormUpperBound, spectralNormUpperBound, frobeniusNorm } from './spectral.js';
-import type { StageGeometry } from './theorem1.js';
+import { targetInUnits, type StageGeometry } from './theorem1.js';
 
 export interface StageCertificate {
   name: string;
@@ -24,10 +24,16 @@ export interface StageCertificate {
   /** Subset-sum instances of this stage, and those whose error exceeded ε′_i. */
   instances: number;
   outsideTolerance: number;
+  /**
+   * Depth l+1 only: m_i, a rigorous upper bound of the stage's kept random matrix ‖M_i‖₂ (it carries the earlier
+   * stages' copy errors forward: δ_i = m_i·δ_{i−1} + e_i, see lPlusOne.ts).
+   */
+  edgeNormBound?: number;
 }
 
 export interface Certificate {
-  method: 'composed-spectral-bound';
+  /** 2l: δ_i = δ_{i−1} + e_i(1 + δ_{i−1}); depth l+1 ('composed-copies-bound'): δ_i = m_i·δ_{i−1} + e_i. */
+  method: 'composed-spectral-bound' | 'composed-copies-bound';
   /** δ_l: bound on sup ‖f_norm(z) − g_norm(z)‖ over ‖z‖ ≤ 1 (z ≥ 0 for a non-negative domain). */
   normalisedBound: number;
   /** outputScale · δ_l: bound on sup ‖f(x) − g(x)‖ over real inputs with ‖x‖ ≤ inputRadius (x ≥ 0 if non-negative). */
@@ -54,21 +60,22 @@ export function entryTolerances(stages: readonly StageGeometry[], tolerance: num
 /** ‖E‖₂ ≤ factor · max|e| for any error pattern: √(entries·branches), times k for a convolution (k·‖K‖_F bound). */
 export function frobeniusFactor(stage: StageGeometry): number {
   const kk = stage.kernelSize * stage.kernelSize;
-  const entries = stage.outUnits * stage.inUnits * kk;
+  const entries = stage.outUnits * targetInUnits(stage) * kk;
   return stage.kernelSize * Math.sqrt(entries * (stage.twoBranch ? 2 : 1));
 }
 
 /** e_i for one stage from its error tensors ([out, in, k, k]; eMinus null for one-branch stages). */
 export function stageErrorBound(stage: StageGeometry, ePlus: Float64Array, eMinus: Float64Array | null): { upper: number; frobenius: number } {
   const kk = stage.kernelSize * stage.kernelSize;
+  const columns = targetInUnits(stage);
   let matrix = ePlus;
-  let inUnits = stage.inUnits;
+  let inUnits = columns;
   if (eMinus) {
-    inUnits = 2 * stage.inUnits;
+    inUnits = 2 * columns;
     matrix = new Float64Array(stage.outUnits * inUnits * kk);
     for (let o = 0; o < stage.outUnits; o++) {
-      matrix.set(ePlus.subarray(o * stage.inUnits * kk, (o + 1) * stage.inUnits * kk), o * inUnits * kk);
-      matrix.set(eMinus.subarray(o * stage.inUnits * kk, (o + 1) * stage.inUnits * kk), (o * inUnits + stage.inUnits) * kk);
+      matrix.set(ePlus.subarray(o * columns * kk, (o + 1) * columns * kk), o * inUnits * kk);
+      matrix.set(eMinus.subarray(o * columns * kk, (o + 1) * columns * kk), (o * inUnits + columns) * kk);
     }
   }
   // Allowance for float64 rounding in the recomputed sums (≤ 40 exact products, |sum| ≤ 40) and in Ã = A/s.

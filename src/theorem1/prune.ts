@@ -25,16 +25,17 @@ import {
   hiddenUnitCount,
   branchUnits,
   columnIsTwoBranch,
-  layerStream,
+  edgeStream,
   planTheorem1,
   randomWeight,
   secondLayerIndex,
+  targetInUnits,
   truncatedBranchUnits,
   type InputDomain,
   type PlannedStage,
   type Theorem1Plan,
 } from './theorem1.js';
-import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, keptWeightsSha256, materializeTicket, type MaterializedTicket, type Ticket, type TicketStageMasks } from './ticket.js';
+import { TICKET_CONSTRUCTION, TICKET_FORMAT, TICKET_FORMAT_VERSION, TICKET_GENERATOR, keptWeightsSha256, materializeTicket, type MaterializedTicket, type Ticket, type TicketConstruction, type TicketStageMasks } from './ticket.js';
 
 export type BatchSolver = (batch: SubsetSumBatch, onProgress?: (done: number, total: number) => void) => Promise<SubsetSumBatchResult>;
 
@@ -112,7 +113,7 @@ export interface PruneOutcome {
   sampleCountSearch: SampleCountSearch[] | null;
 }
 
-function checkPruneOptions(options: PruneOptions): void {
+export function checkPruneOptions(options: PruneOptions): void {
   const k = options.subsetSize;
   if (k !== undefined) {
     if (!Number.isInteger(k) || k < 1 || k > MAX_SAMPLE_COUNT) throw new InputError(`subsetSize: expected an integer in [1, ${MAX_SAMPLE_COUNT}], got ${k}`);
@@ -208,16 +209,7 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
   }
   const masks: TicketStageMasks[] = results.map((r) => r.masks);
   const reports: StagePruneReport[] = results.map((r) => r.report);
-  const stageCertificates: StageCertificate[] = results.map((result, s) => ({
-    name: plan.stages[s]!.name,
-    twoBranch: plan.stages[s]!.twoBranch,
-    errorNormBound: bounds[s]!.upper,
-    errorFrobeniusBound: bounds[s]!.frobenius,
-    maxEntryError: result.report.maxEntryError,
-    entryTolerance: tolerances[s]!,
-    instances: result.report.instances,
-    outsideTolerance: result.report.outsideTolerance,
-  }));
+  const stageCertificates = results.map((result, s) => stageCertificate(plan.stages[s]!, result, bounds[s]!, tolerances[s]!));
   const normalisedBound = composeErrorBounds(stageCertificates.map((c) => c.errorNormBound));
   const aPriori = composeErrorBounds(plan.stages.map((st, s) => tolerances[s]! * frobeniusFactor(st)));
   const certificate: Certificate = {
@@ -227,11 +219,36 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
     aPrioriNormalisedBound: aPriori,
     stages: stageCertificates,
   };
+  const { ticket, materialized } = assembleTicket(plan, options, { distribution, objective, tolerances, certificate, masks, construction: TICKET_CONSTRUCTION });
+  return { ticket, materialized, plan, stages: reports, sampleCountFormula: formula, sampleCountSearch };
+}
+
+/** A stage's part of the certificate: its error bound e_i with the counts it comes from. */
+export function stageCertificate(stage: PlannedStage, result: StageResult, bound: { upper: number; frobenius: number }, entryTolerance: number): StageCertificate {
+  return {
+    name: stage.name,
+    twoBranch: stage.twoBranch,
+    errorNormBound: bound.upper,
+    errorFrobeniusBound: bound.frobenius,
+    maxEntryError: result.report.maxEntryError,
+    entryTolerance,
+    instances: result.report.instances,
+    outsideTolerance: result.report.outsideTolerance,
+  };
+}
+
+/** The ticket of a pruning (masks, geometry and certificate), with its kept weights regenerated and checksummed. */
+export function assembleTicket(
+  plan: Theorem1Plan,
+  options: PruneOptions,
+  parts: { distribution: Distribution; objective: Objective; tolerances: number[]; certificate: Certificate; masks: TicketStageMasks[]; construction: TicketConstruction },
+): { ticket: Ticket; materialized: MaterializedTicket } {
+  const { distribution, objective, tolerances, certificate, masks } = parts;
   const ticket: Ticket = {
     meta: {
       format: TICKET_FORMAT,
       formatVersion: TICKET_FORMAT_VERSION,
-      construction: TICKET_CONSTRUCTION,
+      construction: parts.construction,
       generator: TICKET_GENERATOR,
       seed: options.seed,
       distribution,
@@ -261,20 +278,21 @@ export async function pruneWithSolver(network: Network, options: PruneOptions, s
   };
   const materialized = materializeTicket(ticket); // shares ticket.meta, so it carries the checksum set next
   ticket.meta.keptWeightsSha256 = keptWeightsSha256(materialized.stages);
-  return { ticket, materialized, plan, stages: reports, sampleCountFormula: formula, sampleCountSearch };
+  return { ticket, materialized };
 }
 
 /** Instances of a stage: one per non-zero entry, two for two-branch columns. */
 export function countInstances(stage: PlannedStage, stageIndex: number): { instances: number; saved: number; nonzero: number } {
   const kk = stage.kernelSize * stage.kernelSize;
+  const inUnits = targetInUnits(stage);
   let instances = 0;
   let saved = 0;
   let nonzero = 0;
   for (let o = 0; o < stage.outUnits; o++) {
-    for (let j = 0; j < stage.inUnits; j++) {
+    for (let j = 0; j < inUnits; j++) {
       const two = columnIsTwoBranch(stage, stageIndex, j);
       for (let t = 0; t < kk; t++) {
-        if (stage.target[(o * stage.inUnits + j) * kk + t] === 0) continue;
+        if (stage.target[(o * inUnits + j) * kk + t] === 0) continue;
         nonzero++;
         instances += two ? 2 : 1;
         if (!two) saved++;
@@ -287,18 +305,19 @@ export function countInstances(stage: PlannedStage, stageIndex: number): { insta
 /** Whether input j has a non-zero target entry (only those need subsets). */
 function columnHasEntries(stage: PlannedStage, j: number): boolean {
   const kk = stage.kernelSize * stage.kernelSize;
-  for (let o = 0; o < stage.outUnits; o++) for (let t = 0; t < kk; t++) if (stage.target[(o * stage.inUnits + j) * kk + t] !== 0) return true;
+  const inUnits = targetInUnits(stage);
+  for (let o = 0; o < stage.outUnits; o++) for (let t = 0; t < kk; t++) if (stage.target[(o * inUnits + j) * kk + t] !== 0) return true;
   return false;
 }
 
-interface StageResult {
+export interface StageResult {
   masks: TicketStageMasks;
   report: StagePruneReport;
   ePlus: Float64Array;
   eMinus: Float64Array | null;
 }
 
-async function pruneStage(
+export async function pruneStage(
   stage: PlannedStage,
   stageIndex: number,
   seed: number,
@@ -315,7 +334,9 @@ async function pruneStage(
    */
   previous?: StageResult,
 ): Promise<StageResult> {
-  const { inUnits, outUnits, kernelSize } = stage;
+  // inUnits: the target layer's input units (the instances' columns); a depth-(l+1) stage's input holds copies of them.
+  const { outUnits, kernelSize } = stage;
+  const inUnits = targetInUnits(stage);
   const kk = kernelSize * kernelSize;
   const u = blockWeights(seed, stageIndex + 1, stage, distribution);
   /** Whether the instance of `entry` (branch 0: σ(x), 1: σ(−x)) is solved here, not kept from `previous`. */
@@ -334,12 +355,12 @@ async function pruneStage(
       const fewest = two ? Math.min(positive[j]!.length, negative[j]!.length) : positive[j]!.length;
       if (fewest < subsetSize) {
         throw new InputError(
-          `subsetSize: layer ${stage.name}, input ${j} has only ${fewest} random units of one sign at n = ${stage.sampleCount} (of its 2n), fewer than the ${subsetSize} products every entry must use; raise samples (--samples) or lower the subset size`,
+          `subsetSize: layer ${stage.name}, input ${j} has only ${fewest} ${stage.inputCopies ? 'copies' : 'random units of one sign'} at n = ${stage.sampleCount} (of its ${stage.inputCopies ? 'copies' : '2n'}), fewer than the ${subsetSize} products every entry must use; raise samples (--samples) or lower the subset size`,
         );
       }
     }
   }
-  const vStream = layerStream(seed, 2 * stageIndex + 2);
+  const vStream = edgeStream(seed, stageIndex + 1, stage);
   // Errors of kept instances are copied; every solved one is overwritten below.
   const ePlus = previous ? previous.ePlus.slice() : new Float64Array(outUnits * inUnits * kk);
   const eMinus = stage.twoBranch ? (previous ? previous.eMinus!.slice() : new Float64Array(outUnits * inUnits * kk)) : null;

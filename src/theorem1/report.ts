@@ -8,7 +8,8 @@ import { parameterCount, type Network } from '../nn/network.js';
 import type { Objective } from '../subsetsum/types.js';
 import type { PruneOutcome, SampleCountSearch, StagePruneReport } from './prune.js';
 import { sizeReport, type SizeReport } from './sizes.js';
-import type { InputDomain } from './theorem1.js';
+import { randomDepth, type InputDomain } from './theorem1.js';
+import { TICKET_CONSTRUCTION } from './ticket.js';
 import { networkSizes } from './bounds.js';
 import { certifyBox, defaultInputBox, type BoxCertifiedBound, type InputBox } from './boxCertificate.js';
 
@@ -36,6 +37,10 @@ export interface PruneReport {
   randomBlockParams: number;
   keptParams: number;
   depth: number;
+  /** Which random network was pruned: '2l' (Pensia et al., layer pairs) or 'l+1' (Burkholz, copies). */
+  construction: '2l' | 'l+1';
+  /** l+1 only: m_i ≥ ‖M_i‖₂ of every stage's kept random matrix (null for the first stage, which has none to carry); null for 2l. */
+  edgeNormBounds: Array<number | null> | null;
   stages: StagePruneReport[];
   /** certifiedBoundNormalised ≤ tolerance: the ε asked for is certified. */
   toleranceMet: boolean;
@@ -67,12 +72,14 @@ export function pruneReport(
   },
 ): PruneReport {
   const box = context.inputBox === undefined ? defaultInputBox(context.network) : context.inputBox;
-  const boxBound = box === null ? null : certifyBox(context.network, result.materialized, box, result.plan);
   const meta = result.ticket.meta;
+  // The box certificate and the size comparison follow the 2l construction's stage pairs; l+1 tickets have neither.
+  const pairs = meta.construction === TICKET_CONSTRUCTION;
+  const boxBound = box === null || !pairs ? null : certifyBox(context.network, result.materialized, box, result.plan);
   const keptParams = result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
   const targetParams = parameterCount(context.network);
   const sizes =
-    context.malachSample > 0
+    context.malachSample > 0 && pairs
       ? sizeReport(result.plan, {
           tolerance: meta.tolerance,
           entryTolerances: meta.stages.map((s) => s.entryTolerance),
@@ -107,7 +114,9 @@ export function pruneReport(
     randomParams: randomDense,
     randomBlockParams: randomBlock,
     keptParams,
-    depth: 2 * meta.stages.length,
+    depth: randomDepth(meta.stages),
+    construction: pairs ? '2l' : 'l+1',
+    edgeNormBounds: pairs ? null : meta.certificate.stages.map((c) => c.edgeNormBound ?? null),
     stages: result.stages,
     toleranceMet: meta.certificate.normalisedBound <= meta.tolerance,
     inputBox: box,

@@ -43,6 +43,39 @@ export interface StageGeometry {
   twoBranch: boolean;
   /** Parameter-free target layers applied after this layer (copied into the ticket). */
   after: CopiedLayer[];
+  /**
+   * Depth-(l+1) construction only (lPlusOne.ts). Set when the stage has no random first layer: its input is
+   * `inputCopies` copies of each of the target's inUnits / inputCopies units (copy-major: copy c of unit j is input
+   * c·(inUnits / inputCopies) + j), hidden unit r is input r itself (weight 1), and each instance sums over the copies.
+   */
+  inputCopies?: number;
+  /** Depth-(l+1) only: outUnits = target outputs × outputCopies, copy-major (row c·targetOut + o is copy c of o). */
+  outputCopies?: number;
+  /** Random layer (1-based) holding this stage's second matrix; default 2i for stage i (the 2l numbering). */
+  edgeLayer?: number;
+}
+
+/** Units of the target layer's (augmented) input: inUnits without the copies of a depth-(l+1) stage. */
+export function targetInUnits(stage: Pick<StageGeometry, 'inUnits' | 'inputCopies'>): number {
+  return stage.inputCopies ? stage.inUnits / stage.inputCopies : stage.inUnits;
+}
+
+/** Values an instance can draw on per input unit: the 2n slots of its block, or the copies of its input. */
+export function slotCount(stage: Pick<StageGeometry, 'sampleCount' | 'inputCopies'>): number {
+  return stage.inputCopies ?? 2 * stage.sampleCount;
+}
+
+/** Random layer numbers (1-based) of stage i's two matrices; null for the first when the stage has none. */
+export function stageLayerNumbers(stage: Pick<StageGeometry, 'inputCopies' | 'edgeLayer'>, stageNumber: number): { unitLayer: number | null; edgeLayer: number } {
+  const edgeLayer = stage.edgeLayer ?? 2 * stageNumber;
+  return { unitLayer: stage.inputCopies ? null : edgeLayer - 1, edgeLayer };
+}
+
+/** Random layers of a network made of these stages: 2 per stage, 1 per stage whose input is copies (depth l+1). */
+export function randomDepth(stages: readonly Pick<StageGeometry, 'inputCopies'>[]): number {
+  let depth = 0;
+  for (const s of stages) depth += s.inputCopies ? 1 : 2;
+  return depth;
 }
 
 /** A stage with its normalised augmented target matrix Ã_i = A_i / s_i. */
@@ -102,6 +135,11 @@ export function firstLayerIndex(stage: StageGeometry, r: number): number {
   return r * stage.inUnits + (r % stage.inUnits);
 }
 
+/** Layer stream of stage i's second matrix (see stageLayerNumbers). */
+export function edgeStream(seed: number, stageNumber: number, stage: Pick<StageGeometry, 'inputCopies' | 'edgeLayer'>): RandomStream {
+  return layerStream(seed, stageLayerNumbers(stage, stageNumber).edgeLayer);
+}
+
 export function secondLayerIndex(stage: StageGeometry, o: number, r: number, tap: number): number {
   return (r * stage.kernelSize * stage.kernelSize + tap) * stage.outUnits + o;
 }
@@ -113,8 +151,9 @@ export function randomWeight(stream: RandomStream, distribution: Distribution, i
 
 /** u_r for every hidden unit r of stage i's M_{2i-1} (only the block-diagonal entries the construction keeps). */
 export function blockWeights(seed: number, stageNumber: number, stage: StageGeometry, distribution: Distribution): Float32Array {
-  const stream = layerStream(seed, 2 * stageNumber - 1);
   const count = hiddenUnitCount(stage);
+  if (stage.inputCopies) return new Float32Array(count).fill(1); // no random first layer: hidden unit r is input r
+  const stream = layerStream(seed, stageLayerNumbers(stage, stageNumber).unitLayer!);
   const u = new Float32Array(count);
   for (let r = 0; r < count; r++) u[r] = randomWeight(stream, distribution, firstLayerIndex(stage, r));
   return u;
@@ -123,9 +162,10 @@ export function blockWeights(seed: number, stageNumber: number, stage: StageGeom
 /** Slots of block j whose unit has u > 0 (branch +) or u < 0 (branch −), t ascending, at most 40 (solver limit). */
 export function branchUnits(stage: StageGeometry, u: Float32Array, j: number, positive: boolean): Int32Array {
   const units: number[] = [];
-  const slots = 2 * stage.sampleCount;
+  const slots = slotCount(stage);
+  const width = targetInUnits(stage);
   for (let t = 0; t < slots && units.length < MAX_SAMPLE_COUNT; t++) {
-    const r = t * stage.inUnits + j;
+    const r = t * width + j;
     const value = u[r]!;
     if (positive ? value > 0 : value < 0) units.push(r);
   }
@@ -135,11 +175,12 @@ export function branchUnits(stage: StageGeometry, u: Float32Array, j: number, po
 /** Branch units beyond the solver's 40-value limit that were left out (reported, never silently). */
 export function truncatedBranchUnits(stage: StageGeometry, u: Float32Array): number {
   let dropped = 0;
-  for (let j = 0; j < stage.inUnits; j++) {
+  const width = targetInUnits(stage);
+  for (let j = 0; j < width; j++) {
     let pos = 0;
     let neg = 0;
-    for (let t = 0; t < 2 * stage.sampleCount; t++) {
-      const value = u[t * stage.inUnits + j]!;
+    for (let t = 0; t < slotCount(stage); t++) {
+      const value = u[t * width + j]!;
       if (value > 0) pos++;
       else if (value < 0) neg++;
     }
@@ -351,8 +392,8 @@ export interface StageSizes {
 }
 
 /** Hidden units of a stage's random layer pair: 2n·d_in (the paper's m_i; channels for conv). The one place this is counted. */
-export function hiddenUnitCount(stage: Pick<StageGeometry, 'sampleCount' | 'inUnits'>): number {
-  return 2 * stage.sampleCount * stage.inUnits;
+export function hiddenUnitCount(stage: Pick<StageGeometry, 'sampleCount' | 'inUnits' | 'inputCopies'>): number {
+  return stage.inputCopies ? stage.inUnits : 2 * stage.sampleCount * stage.inUnits;
 }
 
 /** Sizes of a stage's random layer pair, as Theorem 1 counts them (the one home of the size formula). */
@@ -360,18 +401,21 @@ export function stageSizes(stage: StageGeometry): StageSizes {
   const hidden = hiddenUnitCount(stage);
   const kk = stage.kernelSize * stage.kernelSize;
   const second = stage.outUnits * hidden * kk;
+  // A stage whose input is copies has no first random layer (depth l+1).
+  const first = stage.inputCopies ? 0 : 1;
   return {
-    entries: stage.outUnits * stage.inUnits * kk,
-    randomDense: hidden * stage.inUnits + second,
-    randomBlock: hidden + second,
+    entries: (stage.outUnits / (stage.outputCopies ?? 1)) * targetInUnits(stage) * kk,
+    randomDense: first * hidden * stage.inUnits + second,
+    randomBlock: first * hidden + second,
     hiddenUnits: hidden,
   };
 }
 
 /** u_r for the listed hidden units only (what a ticket keeps). */
 export function blockWeightsFor(seed: number, stageNumber: number, stage: StageGeometry, distribution: Distribution, units: ArrayLike<number>): Float32Array {
-  const stream = layerStream(seed, 2 * stageNumber - 1);
   const u = new Float32Array(units.length);
+  if (stage.inputCopies) return u.fill(1);
+  const stream = layerStream(seed, stageLayerNumbers(stage, stageNumber).unitLayer!);
   for (let q = 0; q < units.length; q++) u[q] = randomWeight(stream, distribution, firstLayerIndex(stage, units[q]!));
   return u;
 }

@@ -13,7 +13,7 @@ import {
   type CopiedLayer,
   type StageGeometry,
   type Theorem1Plan,
-  layerStream,
+  edgeStream,
   randomWeight,
   secondLayerIndex,
 } from './theorem1.js';
@@ -24,6 +24,10 @@ import { addConvTap } from './convTap.js';
 export const TICKET_FORMAT = 'lottery-ticket';
 export const TICKET_FORMAT_VERSION = 1;
 export const TICKET_CONSTRUCTION = 'pensia2020-theorem1';
+/** Depth l+1 (Burkholz, NeurIPS 2022): see lPlusOne.ts. */
+export const TICKET_CONSTRUCTION_L_PLUS_1 = 'burkholz2022-depth-l+1';
+export const TICKET_CONSTRUCTIONS = [TICKET_CONSTRUCTION, TICKET_CONSTRUCTION_L_PLUS_1] as const;
+export type TicketConstruction = (typeof TICKET_CONSTRUCTIONS)[number];
 export const TICKET_GENERATOR = 'threefry2x32-20';
 
 export interface TicketStageMeta extends StageGeometry {
@@ -42,7 +46,7 @@ type RecordedNormalisation = Pick<
 export interface TicketMeta extends RecordedNormalisation {
   format: typeof TICKET_FORMAT;
   formatVersion: number;
-  construction: typeof TICKET_CONSTRUCTION;
+  construction: TicketConstruction;
   generator: typeof TICKET_GENERATOR;
   seed: number;
   distribution: Distribution;
@@ -100,7 +104,7 @@ export function materializeTicket(ticket: Ticket, onProgress?: (done: number, to
     const edgeUnit = new Int32Array(edgeCount);
     const edgeTap = new Int32Array(edgeCount);
     const edgeWeight = new Float32Array(edgeCount);
-    const stream = layerStream(meta.seed, 2 * s + 2);
+    const stream = edgeStream(meta.seed, s + 1, geometry);
     for (let o = 0; o < geometry.outUnits; o++) {
       for (let e = masks.edgeOffsets[o]!; e < masks.edgeOffsets[o + 1]!; e++) {
         const key = masks.edgeKeys[e]!;

@@ -39,6 +39,21 @@ export function ticketToNetwork(ticket: MaterializedTicket, options: TicketNetwo
     const hiddenCount = options.fullWidth ? totalHidden : stage.unitInput.length;
     const rowOf = (q: number, r: number): number => (options.fullWidth ? r : q);
     const units = ticketUnits(ticket, s);
+    const outScale = real && lastStage ? meta.outputScale : 1;
+    if (g.inputCopies) {
+      // Depth l+1: no random first layer; the kept edges read the stage's input (copies) directly.
+      const weight = new Float32Array(g.outUnits * g.inUnits * kk);
+      for (let o = 0; o < g.outUnits; o++) {
+        for (let e = stage.edgeOffsets[o]!; e < stage.edgeOffsets[o + 1]!; e++) {
+          const w = stage.edgeWeight[e]!;
+          weight[(o * g.inUnits + units[stage.edgeUnit[e]!]!) * kk + stage.edgeTap[e]!] = outScale === 1 ? w : w * outScale;
+        }
+      }
+      if (g.kind === 'dense') layers.push({ kind: 'dense', name: `stage${s + 1}.out`, inFeatures: g.inUnits, outFeatures: g.outUnits, weight, bias: null });
+      else layers.push({ kind: 'conv2d', name: `stage${s + 1}.out`, inChannels: g.inUnits, outChannels: g.outUnits, kernelSize: g.kernelSize, padding: g.padding, weight, bias: null });
+      for (const l of g.after) layers.push({ ...l });
+      return;
+    }
     // In the real form the first stage reads the real input (no constant unit): constant columns become biases.
     const foldConstant = real && firstStage && meta.constant;
     const inCols = foldConstant ? g.realInUnits : g.inUnits;
@@ -52,7 +67,6 @@ export function ticketToNetwork(ticket: MaterializedTicket, options: TicketNetwo
       if (foldConstant && j >= g.realInUnits) aBias![row] = u * alpha;
       else aWeight[row * inCols + j] = alpha === 1 ? u : u * alpha;
     }
-    const outScale = real && lastStage ? meta.outputScale : 1;
     const bWeight = new Float32Array(g.outUnits * hiddenCount * kk);
     for (let o = 0; o < g.outUnits; o++) {
       for (let e = stage.edgeOffsets[o]!; e < stage.edgeOffsets[o + 1]!; e++) {

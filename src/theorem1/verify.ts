@@ -11,7 +11,8 @@ import { adversarialSearch, outputErrors } from './adversarial.js';
 import { certifyBox, defaultInputBox, type BoxCertifiedBound, type InputBox } from './boxCertificate.js';
 import { networkSizes } from './bounds.js';
 import type { Evaluator } from './evaluator.js';
-import { keptParameterCount, keptWeightsSha256, materializeTicket, type MaterializedTicket, type Ticket } from './ticket.js';
+import { randomDepth } from './theorem1.js';
+import { TICKET_CONSTRUCTION, keptParameterCount, keptWeightsSha256, materializeTicket, type MaterializedTicket, type Ticket } from './ticket.js';
 
 export interface VerifyData {
   /** Preprocessed inputs, row-major [count, inputSize]. */
@@ -46,8 +47,9 @@ export interface VerifyReport {
   /** Random weights the block structure can use. */
   randomBlockParams: number;
   keptParams: number;
-  /** Layers of the random network: 2l. */
+  /** Layers of the random network: 2l, or l + 1 for the l+1 construction. */
   depth: number;
+  construction: '2l' | 'l+1';
   /** Certified bound on sup ‖f(x) − g(x)‖ over ‖x‖ ≤ inputRadius (x ≥ 0 for a non-negative domain). */
   certifiedBound: number;
   certifiedBoundNormalised: number;
@@ -229,7 +231,8 @@ export async function verifyTicket(target: Network, ticket: Ticket, data: Verify
 
   const maxOutputError = Math.max(dataError?.max ?? 0, ballError.max, adversarial.maxError);
   const box = options.inputBox === undefined ? defaultInputBox(target) : options.inputBox;
-  const boxBound = box === null ? null : certifyBox(target, evaluator.materialized, box);
+  // The box certificate follows the 2l construction's stage pairs: none for l+1 tickets.
+  const boxBound = box === null || meta.construction !== TICKET_CONSTRUCTION ? null : certifyBox(target, evaluator.materialized, box);
   const sizes = networkSizes(meta.stages, parameterCount(target));
   let outside = 0;
   for (const s of meta.certificate.stages) outside += s.outsideTolerance;
@@ -238,7 +241,8 @@ export async function verifyTicket(target: Network, ticket: Ticket, data: Verify
     randomParams: sizes.randomDense,
     randomBlockParams: sizes.randomBlock,
     keptParams: keptParameterCount(ticket),
-    depth: 2 * meta.stages.length,
+    depth: randomDepth(meta.stages),
+    construction: meta.construction === TICKET_CONSTRUCTION ? '2l' : 'l+1',
     certifiedBound: meta.certificate.realBound,
     certifiedBoundNormalised: meta.certificate.normalisedBound,
     tolerance: meta.tolerance,

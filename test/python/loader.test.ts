@@ -16,7 +16,7 @@ const root = join(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');
 const committed = join(root, 'python', 'fixtures');
 const work = mkdtempSync(join(tmpdir(), 'lottery-python-'));
 after(() => rmSync(work, { recursive: true, force: true }));
-const CASES = ['mlp', 'conv', 'normal'];
+const CASES = ['mlp', 'conv', 'normal', 'lplus1', 'lplus1conv'];
 
 /** Debian's interpreter (python3-numpy, python3-torch install there); another python3 first on PATH may lack them. */
 const PYTHON = '/usr/bin/python3';

@@ -16,66 +16,11 @@ import { spectralNormLowerBound, unrollConv } from '../../src/theorem1/spectral.
 import { targetForward } from '../../src/theorem1/targetForward.js';
 import { firstLayerIndex, layerStream, planTheorem1, randomWeight, secondLayerIndex } from '../../src/theorem1/theorem1.js';
 import { materializeTicket, stageForward, ticketForward, type Ticket } from '../../src/theorem1/ticket.js';
-import { ballInputs, maxRowDistance, syncSolver, tinyConvNet, tinyMlp, workerSolver, fillWeights } from './fixtures.js';
+import { augment, ballInputs, fullMaskedNetwork, maxRowDistance, syncSolver, tinyConvNet, tinyMlp, workerSolver, fillWeights } from './fixtures.js';
 
 after(() => closeSolverPool());
 
 const base = (overrides: Partial<PruneOptions>): PruneOptions => ({ tolerance: 0.1, seed: 3, targetSha256: 'test', objective: 'closest', ...overrides });
-
-/** The FULL random network of a ticket (every weight of every M_m drawn from its stream), mask applied, on z = α·[x; 1]. */
-function fullMaskedNetwork(ticket: Ticket): Network {
-  const meta = ticket.meta;
-  const layers: Layer[] = [];
-  meta.stages.forEach((g, s) => {
-    const m = ticket.masks[s]!;
-    const kk = g.kernelSize * g.kernelSize;
-    const hidden = 2 * g.sampleCount * g.inUnits;
-    const s1 = layerStream(meta.seed, 2 * s + 1);
-    const s2 = layerStream(meta.seed, 2 * s + 2);
-    const keptUnits = new Set(m.units);
-    const a = new Float32Array(hidden * g.inUnits);
-    for (let r = 0; r < hidden; r++) {
-      for (let c = 0; c < g.inUnits; c++) {
-        // Dense M_{2i-1}: entry (r, c) at index r·inUnits + c; the mask keeps only (r, r mod inUnits) of kept units.
-        const w = randomWeight(s1, meta.distribution, r * g.inUnits + c);
-        if (c === r % g.inUnits && keptUnits.has(r)) a[r * g.inUnits + c] = w;
-      }
-    }
-    const keptEdges = new Set<number>();
-    for (let o = 0; o < g.outUnits; o++) for (let e = m.edgeOffsets[o]!; e < m.edgeOffsets[o + 1]!; e++) keptEdges.add(o * hidden * kk + m.edgeKeys[e]!);
-    const b = new Float32Array(g.outUnits * hidden * kk);
-    for (let o = 0; o < g.outUnits; o++) {
-      for (let r = 0; r < hidden; r++) {
-        for (let t = 0; t < kk; t++) {
-          const w = randomWeight(s2, meta.distribution, ((r * kk + t) * g.outUnits + o));
-          if (keptEdges.has(o * hidden * kk + r * kk + t)) b[(o * hidden + r) * kk + t] = w;
-        }
-      }
-    }
-    if (g.kind === 'dense') {
-      layers.push({ ...denseLayer(`h${s}`, g.inUnits, hidden, false), weight: a }, { kind: 'relu' }, { ...denseLayer(`o${s}`, hidden, g.outUnits, false), weight: b });
-    } else {
-      layers.push({ ...conv2dLayer(`h${s}`, g.inUnits, hidden, 1, 0, false), weight: a }, { kind: 'relu' }, { ...conv2dLayer(`o${s}`, hidden, g.outUnits, g.kernelSize, g.padding, false), weight: b });
-    }
-    layers.push(...g.after.map((l) => ({ ...l })));
-  });
-  const shape = [...meta.inputShape];
-  const inputShape = !meta.constant ? shape : shape.length === 3 ? [shape[0]! + 1, shape[1]!, shape[2]!] : [shape[0]! + 1];
-  return { inputShape, layers };
-}
-
-/** z = α·[x; 1] for row-major real inputs (vector: one constant entry; image: one constant channel). */
-function augment(ticket: Ticket, x: Float64Array, count: number): Float64Array {
-  const meta = ticket.meta;
-  const size = meta.inputShape.reduce((a, b) => a * b, 1);
-  const extra = !meta.constant ? 0 : meta.inputShape.length === 3 ? meta.inputShape[1]! * meta.inputShape[2]! : 1;
-  const out = new Float64Array(count * (size + extra));
-  for (let p = 0; p < count; p++) {
-    for (let i = 0; i < size; i++) out[p * (size + extra) + i] = meta.inputScale * x[p * size + i]!;
-    for (let i = 0; i < extra; i++) out[p * (size + extra) + size + i] = meta.inputScale;
-  }
-  return out;
-}
 
 for (const [name, make, domain] of [
   ['4-6-3 MLP with biases', () => tinyMlp(), 'any'],
