@@ -11,12 +11,13 @@ import { checkMemory, pruneMemory } from '../core/limits.js';
 import { parameterCount } from '../nn/network.js';
 import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
 import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
-import { practicalSampleCount } from '../theorem1/bounds.js';
+import { networkSizes, practicalSampleCount } from '../theorem1/bounds.js';
 import { planPrune, pruneWithSolver } from '../theorem1/prune.js';
 import { sizeReport, type SizeReport, type BoundCommandReport, type SearchRow } from '../theorem1/sizes.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
-import { parseChoice, parseNumber } from './parse.js';
+import { parseChoice, parseNumber, parseNumberList } from './parse.js';
+import { compareConstructions, constructionLabel, type ConstructionRow } from '../theorem1/compare.js';
 import { humanSizes } from './prune.js';
 
 interface BoundFlags {
@@ -34,6 +35,9 @@ interface BoundFlags {
   malachSample: string;
   search?: boolean;
   searchMax: string;
+  compare?: boolean;
+  subsetSizes: string;
+  subsetSize?: string;
   workers?: string;
   memoryLimit?: string;
   json?: boolean;
@@ -58,6 +62,9 @@ export const registerBound: RegisterCommand = (program: Command, io: CliIo) => {
     .option('--malach-sample <count>', 'target entries sampled to measure the Malach-style width', '1000')
     .option('--search', 'prune for several n (binary search) and report the smallest n whose certificate is ≤ ε')
     .option('--search-max <n>', 'largest n tried by --search', '24')
+    .option('--subset-size <k>', '--search with fixed-size subsets: every non-zero entry matched by exactly k products')
+    .option('--compare', 'prune the target with each construction (2l, l+1, 2l with fixed-size subsets) to meet ε, and print their sizes side by side')
+    .option('--subset-sizes <list>', 'k values of the fixed-size rows of --compare', '2,3,4')
     .addOption(workersOption('all cores'))
     .addOption(memoryLimitOption())
     .addOption(archOption())
@@ -77,6 +84,9 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
   const malachSample = parseNumber('--malach-sample', flags.malachSample, { integer: true, min: 1 });
   const searchMax = parseNumber('--search-max', flags.searchMax, { integer: true, min: 1, max: 64 });
   const workers = parseWorkers(flags.workers);
+  const subsetSize = flags.subsetSize === undefined ? null : parseNumber('--subset-size', flags.subsetSize, { integer: true, min: 1, max: 40 });
+  if (subsetSize !== null && !flags.search) throw new InputError('--subset-size goes with --search (the smallest n for k-subsets); --compare takes --subset-sizes');
+  const subsetSizes = parseNumberList('--subset-sizes', flags.subsetSizes, { integer: true, min: 1, max: 40 }, 16);
   if (flags.target === undefined) throw new InputError(`--target is required, e.g. ${EXAMPLE}`);
   requiredFlag(flags.tolerance, '--tolerance', EXAMPLE);
   const memoryLimit = memoryLimitFromCli(flags.memoryLimit);
@@ -101,19 +111,31 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
       const hit = tried.get(n);
       if (hit) return hit;
       const t0 = performance.now();
-      const result = await pruneWithSolver(network, { ...options, sampleCounts: n, seed, distribution, objective, targetSha256: sha256 }, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
-      const cert = result.ticket.meta.certificate;
-      const row: SearchRow = {
-        sampleCount: n,
-        outsideTolerance: result.stages.reduce((s, r) => s + r.outsideTolerance, 0),
-        certifiedBoundNormalised: cert.normalisedBound,
-        keptParams: result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0),
-        works: cert.normalisedBound <= options.tolerance,
-        seconds: (performance.now() - t0) / 1000,
-      };
+      const pruneOptions = { ...options, sampleCounts: n, seed, distribution, targetSha256: sha256, ...(subsetSize !== null ? { subsetSize, objective: 'closest' as const } : { objective }) };
+      const sizesAt = networkSizes(planPrune(network, pruneOptions).plan.stages, parameterCount(network));
+      let row: SearchRow;
+      try {
+        const result = await pruneWithSolver(network, pruneOptions, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
+        const cert = result.ticket.meta.certificate;
+        row = {
+          sampleCount: n,
+          outsideTolerance: result.stages.reduce((s, r) => s + r.outsideTolerance, 0),
+          certifiedBoundNormalised: cert.normalisedBound,
+          keptParams: result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0),
+          randomParams: sizesAt.randomDense,
+          randomBlockParams: sizesAt.randomBlock,
+          works: cert.normalisedBound <= options.tolerance,
+          seconds: (performance.now() - t0) / 1000,
+          refused: null,
+        };
+      } catch (error) {
+        // k-subsets need k random units of a sign in every block: at small n a block can have fewer (no ticket).
+        if (!(error instanceof InputError && error.message.startsWith('subsetSize:'))) throw error;
+        row = { sampleCount: n, outsideTolerance: 0, certifiedBoundNormalised: null, keptParams: 0, randomParams: sizesAt.randomDense, randomBlockParams: sizesAt.randomBlock, works: false, seconds: (performance.now() - t0) / 1000, refused: error.message };
+      }
       tried.set(n, row);
       search!.push(row);
-      io.stderr(`bound: n = ${n}: certificate ${row.certifiedBoundNormalised.toPrecision(4)} (ε = ${options.tolerance}), ${row.outsideTolerance} instances outside ε′, ${row.seconds.toFixed(1)} s\n`);
+      io.stderr(row.certifiedBoundNormalised === null ? `bound: n = ${n}: no ticket (${row.refused})\n` : `bound: n = ${n}: certificate ${row.certifiedBoundNormalised.toPrecision(4)} (ε = ${options.tolerance}), ${row.outsideTolerance} instances outside ε′, ${row.seconds.toFixed(1)} s\n`);
       return row;
     };
     try {
@@ -134,7 +156,19 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
     }
     search.sort((a, b) => a.sampleCount - b.sampleCount);
   }
-  const report: BoundCommandReport = { target: file, tolerance: options.tolerance, entryTolerances: tolerances, layerScales: plan.stages.map((s) => s.scale), outputScale: plan.outputScale, ...sizes, search, smallestWorkingSampleCount: smallest };
+  let constructions: ConstructionRow[] | null = null;
+  if (flags.compare) {
+    try {
+      constructions = await compareConstructions(network, {
+        tolerance: options.tolerance, seed, targetSha256: sha256, targetParams: parameterCount(network), subsetSizes,
+        base: { distribution, objective, ...(options.inputDomain !== undefined ? { inputDomain: options.inputDomain } : {}), ...(options.inputRadius !== undefined ? { inputRadius: options.inputRadius } : {}) },
+        onConstruction: (label, index, total) => io.stderr(`bound: pruning with the ${label} construction (${index + 1} of ${total})\n`),
+      }, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
+    } finally {
+      await closeSolverPool();
+    }
+  }
+  const report: BoundCommandReport = { target: file, tolerance: options.tolerance, entryTolerances: tolerances, layerScales: plan.stages.map((s) => s.scale), outputScale: plan.outputScale, ...sizes, search, smallestWorkingSampleCount: smallest, subsetSize, constructions };
   if (flags.json) {
     printJson(io, report);
     return;
@@ -146,8 +180,23 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
     lines.push('');
     lines.push('| n | certificate (normalised) | outside ε′ | kept params | works | seconds |');
     lines.push('|---|---|---|---|---|---|');
-    for (const r of search) lines.push(`| ${r.sampleCount} | ${r.certifiedBoundNormalised.toPrecision(4)} | ${r.outsideTolerance} | ${r.keptParams.toLocaleString('en-US')} | ${r.works ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`);
+    for (const r of search) lines.push(`| ${r.sampleCount} | ${r.certifiedBoundNormalised === null ? 'no ticket' : r.certifiedBoundNormalised.toPrecision(4)} | ${r.outsideTolerance} | ${r.keptParams.toLocaleString('en-US')} | ${r.works ? 'yes' : 'no'} | ${r.seconds.toFixed(1)} |`);
     lines.push(smallest === null ? `no n ≤ ${searchMax} gives a certificate ≤ ε` : `smallest working n: ${smallest}`);
+  }
+  if (constructions) {
+    lines.push('');
+    lines.push(`Constructions pruned to meet ε = ${options.tolerance} (n raised per layer until the certificate meets it):`);
+    lines.push('| construction | depth | n per layer | random params (dense) | random params (usable) | kept | kept fraction | certificate | seconds |');
+    lines.push('|---|---|---|---|---|---|---|---|---|');
+    const int = (v: number | null): string => (v === null ? '—' : v.toLocaleString('en-US'));
+    for (const r of constructions) {
+      if (r.refused !== null) {
+        lines.push(`| ${constructionLabel(r)} | — | — | — | — | — | — | refused: ${r.refused.replace(/\|/g, '/')} | ${r.seconds.toFixed(1)} |`);
+        continue;
+      }
+      lines.push(`| ${constructionLabel(r)} | ${r.depth} | ${r.sampleCounts!.join('/')} | ${int(r.randomParams)} | ${int(r.randomBlockParams)} | ${int(r.keptParams)} | ${r.keptFraction!.toPrecision(3)} | ${r.certifiedBoundNormalised!.toPrecision(3)} | ${r.seconds.toFixed(1)} |`);
+    }
+    lines.push(`Malach-style and the lower bound for comparison: ${int(sizes.malach.randomDense)} random parameters (dense), lower bound ${int(sizes.lowerBound)}.`);
   }
   io.stdout(lines.join('\n') + '\n');
 }

@@ -45,6 +45,7 @@ import {
   rssRecords,
   targetRecord,
   theorem1Records,
+  constructionsRecords,
   type ReproduceRecord,
   type StepHeaderRecord,
   type TargetRecord,
@@ -237,6 +238,8 @@ function stepRecords(plan: ReproducePlan, step: ReproduceStep, outputs: Record<s
       return experiment1Records(outputs);
     case 'theorem1':
       return theorem1Records(outputs, step.commands.map((c) => c.name));
+    case 'constructions':
+      return constructionsRecords(outputs, step.commands.map((c) => c.name));
     case 'experiment2':
       return popupRecords(outputOf(outputs['run'], 'run', 'run'));
   }

@@ -14,8 +14,8 @@ import type { PopupStructure } from '../popup/structures.js';
 export type ReproduceScale = 'smoke' | 'quick' | 'full';
 export const REPRODUCE_SCALES: readonly ReproduceScale[] = ['smoke', 'quick', 'full'];
 
-export type StepId = 'rss' | 'target' | 'experiment1' | 'theorem1' | 'experiment2';
-export const STEP_IDS: readonly StepId[] = ['rss', 'target', 'experiment1', 'theorem1', 'experiment2'];
+export type StepId = 'rss' | 'target' | 'experiment1' | 'theorem1' | 'constructions' | 'experiment2';
+export const STEP_IDS: readonly StepId[] = ['rss', 'target', 'experiment1', 'theorem1', 'constructions', 'experiment2'];
 
 /** Version of the records layout (the header line of every records/<step>.jsonl). */
 export const REPRODUCE_RECORDS_FORMAT = 'lottery-reproduce-records/1';
@@ -42,6 +42,20 @@ export interface ScaleSettings {
     /** First N MNIST test images for verify (null: all 10,000). */
     verifyLimit: number | null;
   };
+  /**
+   * Beyond twice as deep: the 2l and l+1 constructions pruned at ε and verified, and the smallest n meeting ε with
+   * subsets of exactly k products for each k (density against over-parameterisation). `ownTarget`: a small MLP
+   * trained in the step instead of the reproduction's target (null: that target). Every scale trains one: l+1 on
+   * fc2 solves ρ ≈ 13 times the subset sums of 2l's first layer at a 30× finer ε′ (over 10 minutes on 2 cores).
+   */
+  constructions: {
+    tolerance: number;
+    subsetSizes: number[];
+    ownTarget: { arch: string; epochs: number; trainImages: number | null } | null;
+    verifyRandomPoints: number;
+    verifyAdversarial: number;
+    verifyLimit: number | null;
+  };
   /** experiments/<file>.json of the repository, or a spec written into the work folder (smoke). */
   experiment2: { specFile: string } | { inlineSpec: Record<string, unknown> };
 }
@@ -57,6 +71,7 @@ export function scaleSettings(scale: ReproduceScale): ScaleSettings {
         train: { arch: 'mlp:784-32-10', epochs: 1, trainImages: 5000 },
         experiment1: { tolerance: 0.01, c: 3, sweep: [4, 8, 12] },
         theorem1: { pruneTolerances: [0.5, 0.25], boundTolerances: [0.5, 0.25, 0.1], malachSample: 100, verifyRandomPoints: 500, verifyAdversarial: 200, verifyLimit: 2000 },
+        constructions: { tolerance: 0.5, subsetSizes: [3, 4], ownTarget: { arch: 'mlp:784-16-10', epochs: 1, trainImages: 5000 }, verifyRandomPoints: 500, verifyAdversarial: 200, verifyLimit: 2000 },
         experiment2: {
           inlineSpec: {
             experiment: 'popup',
@@ -78,6 +93,7 @@ export function scaleSettings(scale: ReproduceScale): ScaleSettings {
         train: { arch: 'fc2', epochs: 3, trainImages: null },
         experiment1: { tolerance: 0.01, c: 3, sweep: [4, 6, 8, 10, 12, 14, 16, 18, 21] },
         theorem1: { pruneTolerances: [0.5, 0.25], boundTolerances: [0.5, 0.25, 0.1, 0.05, 0.02, 0.01], malachSample: 1000, verifyRandomPoints: 2000, verifyAdversarial: 1000, verifyLimit: null },
+        constructions: { tolerance: 0.5, subsetSizes: [2, 3, 4, 6], ownTarget: { arch: 'mlp:784-32-10', epochs: 2, trainImages: null }, verifyRandomPoints: 2000, verifyAdversarial: 1000, verifyLimit: null },
         experiment2: { specFile: 'experiments/quick.json' },
       };
     case 'full':
@@ -86,6 +102,7 @@ export function scaleSettings(scale: ReproduceScale): ScaleSettings {
         train: { arch: 'fc2', epochs: 5, trainImages: null },
         experiment1: { tolerance: 0.01, c: 3, sweep: [4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 17, 18, 19, 20, 21, 22, 23, 24] },
         theorem1: { pruneTolerances: [0.5, 0.25, 0.1], boundTolerances: [0.5, 0.25, 0.1, 0.05, 0.02, 0.01, 0.001], malachSample: 1000, verifyRandomPoints: 10000, verifyAdversarial: 4096, verifyLimit: null },
+        constructions: { tolerance: 0.5, subsetSizes: [2, 3, 4, 6, 8], ownTarget: { arch: 'mlp:784-100-10', epochs: 3, trainImages: null }, verifyRandomPoints: 10000, verifyAdversarial: 4096, verifyLimit: null },
         experiment2: { specFile: 'experiments/fc2.json' },
       };
   }
@@ -295,7 +312,47 @@ export function planReproduce(input: ReproducePlanInput): ReproducePlan {
     });
   }
 
-  // 5. Experiment 2.
+  // 5. Beyond twice as deep: 2l against l+1, and fixed-size subsets.
+  const c = settings.constructions;
+  const constructions: StepCommand[] = [];
+  const cTarget = c.ownTarget === null ? targetFile : out('work/constructions/target.safetensors');
+  const cSize = c.ownTarget === null ? size : Math.max(0.01, mlpParams(c.ownTarget.arch) / 397_000);
+  if (c.ownTarget !== null) {
+    const o = c.ownTarget;
+    constructions.push({
+      name: 'train',
+      argv: ['train', '--arch', o.arch, '--epochs', String(o.epochs), ...(o.trainImages !== null ? ['--train-images', String(o.trainImages)] : []), '--seed', s, '--out', cTarget, '--json'],
+      produces: [cTarget],
+      expectedSeconds: COSTS.command + o.epochs * COSTS.fc2Epoch * cSize * ((o.trainImages ?? 60_000) / 60_000),
+    });
+  }
+  for (const construction of ['2l', 'l+1'] as const) {
+    const tag = construction === '2l' ? '2l' : 'l1';
+    const ticket = out(`work/constructions/ticket-${tag}.safetensors`);
+    constructions.push({
+      name: `prune-${tag}`,
+      argv: ['prune', '--target', cTarget, '--tolerance', String(c.tolerance), '--construction', construction, '--seed', s, '--malach-sample', '0', '--out', ticket, '--json'],
+      produces: [ticket],
+      // l+1 solves ρ ≈ 13 times the first layer's subset sums at a finer ε′ (measured ≈ 12× the 2l time).
+      expectedSeconds: COSTS.command + COSTS.pruneFc2 * cSize * (1 / c.tolerance) ** 0.65 * (construction === '2l' ? 1 : 12),
+    });
+    constructions.push({
+      name: `verify-${tag}`,
+      argv: ['verify', '--ticket', ticket, '--target', cTarget, '--random-points', String(c.verifyRandomPoints), '--adversarial-evaluations', String(c.verifyAdversarial), ...(c.verifyLimit !== null ? ['--limit', String(c.verifyLimit)] : []), '--json'],
+      produces: [],
+      expectedSeconds: COSTS.command + cSize * (COSTS.verifyData * ((c.verifyLimit ?? 10_000) / 10_000) + COSTS.verifyBall * (c.verifyRandomPoints / 10_000) + COSTS.verifyAdversarial * (c.verifyAdversarial / 4096)) * (construction === '2l' ? 1 : 4),
+    });
+  }
+  for (const k of c.subsetSizes) {
+    constructions.push({
+      name: `density-k${k}`,
+      argv: ['bound', '--target', cTarget, '--tolerance', String(c.tolerance), '--search', '--subset-size', String(k), '--search-max', '40', '--malach-sample', '1', '--seed', s, '--json'],
+      produces: [],
+      expectedSeconds: COSTS.command + 6 * COSTS.pruneFc2 * cSize * (1 / c.tolerance) ** 0.65,
+    });
+  }
+
+  // 6. Experiment 2.
   const experiment2: StepCommand = {
     name: 'run',
     argv: ['run', popupSpecFile, '--out', out('work/experiment2/runs'), '--json'],
@@ -316,6 +373,13 @@ export function planReproduce(input: ReproducePlanInput): ReproducePlan {
     },
     { id: 'experiment1', title: 'Experiment 1: every weight replaced by a subset sum of n random numbers', commands: experiment1, expectedSeconds: 0, costNote: `${EXPERIMENT1_VARIANTS.length} variants at n = ${n} and a sweep over ${e.sweep.length} values of n` },
     { id: 'theorem1', title: 'Theorem 1: a verified ticket, and sizes against ε', commands: theorem1, expectedSeconds: 0, costNote: `${h.pruneTolerances.length} prunes, a verification, ${h.boundTolerances.length} size comparisons` },
+    {
+      id: 'constructions',
+      title: 'Beyond twice as deep: depth 2l against l+1, and tickets with a fixed number of products per weight',
+      commands: constructions,
+      expectedSeconds: 0,
+      costNote: `2 prunes and verifications${c.ownTarget !== null ? ` (on a ${c.ownTarget.arch} trained for them)` : ''}, ${c.subsetSizes.length} searches over n`,
+    },
     { id: 'experiment2', title: 'Experiment 2: edge-popup accuracy against remaining parameters', commands: [experiment2], expectedSeconds: 0, costNote: `${runs} edge-popup runs × ${popupSpec.epochs} epoch${popupSpec.epochs === 1 ? '' : 's'} on ${popupSpec.trainCount.toLocaleString('en-US')} images` },
   ];
   for (const step of steps) step.expectedSeconds = total(step.commands);

@@ -14,6 +14,7 @@ import { EXPERIMENT1_VARIANTS } from '../approximate/variants.js';
 import { REPRODUCE_RECORDS_FORMAT, STEP_IDS, type StepId } from './reproducePlan.js';
 import type { PopupArch, PopupStructure } from '../popup/structures.js';
 import { outputOf, type VerbOutput, type VerbOutputs } from './verbOutputs.js';
+import { predictedFixedSizeSampleCounts } from '../subsetsum/fixedSizePrediction.js';
 
 export const RECORDS_FOLDER = 'records';
 export const PUBLISHED_RECORDS = 'published';
@@ -146,6 +147,53 @@ export interface SizesRecord {
   lowerBound: number;
 }
 
+/** Beyond twice as deep: a ticket of the 2l or l+1 construction at the step's ε, with its verification. */
+export interface ConstructionTicketRecord {
+  type: 'construction-ticket';
+  construction: '2l' | 'l+1';
+  tolerance: number;
+  /** The target the constructions were compared on (as commands name it). */
+  target: string;
+  targetParams: number;
+  depth: number;
+  sampleCounts: number[];
+  randomParams: number;
+  randomBlockParams: number;
+  keptParams: number;
+  /** l+1: m_i of every stage after the first (the norm bound of its kept random matrix). */
+  edgeNormBounds: number[];
+  certifiedBound: number;
+  certifiedBoundNormalised: number;
+  maxOutputError: number;
+  withinCertificate: boolean;
+  targetAccuracy: number | null;
+  ticketAccuracy: number | null;
+  argmaxAgreement: number | null;
+}
+
+/** Fixed-size subsets: the smallest n (one n for every layer) whose k-subset ticket meets ε, from a search over n. */
+export interface DensityRecord {
+  type: 'density-point';
+  subsetSize: number;
+  tolerance: number;
+  targetParams: number;
+  /** ε′ of the first layer (the one that needs the most samples), for the predicted shape. */
+  entryTolerance: number;
+  /** null: no n ≤ 40 met ε. */
+  smallestSampleCount: number | null;
+  randomBlockParams: number | null;
+  keptParams: number | null;
+  /** keptParams / randomBlockParams at the smallest n: the ticket's density within the usable random network. */
+  keptFraction: number | null;
+  /** randomBlockParams / targetParams at the smallest n. */
+  overParameterisation: number | null;
+  certifiedBoundNormalised: number | null;
+  /** Natale et al.'s shape: the smallest n with log2 C(n, k) − ½·log2 k ≥ log2(1/ε′) + c, c fitted to all points. */
+  predictedSampleCount: number | null;
+  /** Every n tried: its certificate (null: no ticket, fewer random units than k) and whether it met ε. */
+  tried: Array<{ sampleCount: number; certifiedBoundNormalised: number | null; works: boolean }>;
+}
+
 export interface PopupEpoch {
   epoch: number;
   learningRate: number;
@@ -175,6 +223,8 @@ export type ReproduceRecord =
   | TicketRecord
   | VerifyRecord
   | SizesRecord
+  | ConstructionTicketRecord
+  | DensityRecord
   | PopupRecord
   | PublishedExperiment1Record
   | PublishedPopupRecord;
@@ -300,6 +350,42 @@ export function theorem1Records(outputs: Record<string, VerbOutput>, order: read
 
 const typeOrder = (type: string): number => ['theorem1-ticket', 'theorem1-verify', 'theorem1-sizes'].indexOf(type);
 
+/** Beyond twice as deep: per construction its ticket with its verification, then one density point per k. */
+export function constructionsRecords(outputs: Record<string, VerbOutput>, order: readonly string[]): (ConstructionTicketRecord | DensityRecord)[] {
+  const records: (ConstructionTicketRecord | DensityRecord)[] = [];
+  for (const name of order) {
+    if (name.startsWith('prune-')) {
+      const p = outputOf(outputs[name], 'prune', name);
+      const v = outputOf(outputs[name.replace('prune-', 'verify-')], 'verify', name.replace('prune-', 'verify-'));
+      records.push({
+        type: 'construction-ticket', construction: p.construction, tolerance: p.tolerance, target: p.target, targetParams: p.targetParams,
+        depth: p.depth, sampleCounts: p.stages.map((st) => st.sampleCount), randomParams: p.randomParams, randomBlockParams: p.randomBlockParams,
+        keptParams: p.keptParams, edgeNormBounds: (p.edgeNormBounds ?? []).filter((m): m is number => m !== null),
+        certifiedBound: p.certifiedBound, certifiedBoundNormalised: p.certifiedBoundNormalised,
+        maxOutputError: v.maxOutputError, withinCertificate: v.withinCertificate === true,
+        targetAccuracy: v.targetAccuracy ?? null, ticketAccuracy: v.ticketAccuracy ?? null, argmaxAgreement: v.argmaxAgreement ?? null,
+      });
+    } else if (name.startsWith('density-')) {
+      const b = outputOf(outputs[name], 'bound', name);
+      if (b.subsetSize === null || b.search === null) throw new InputError(`reproduce: ${name}: bound printed no search with a subset size`);
+      const best = b.search.find((row) => row.sampleCount === b.smallestWorkingSampleCount) ?? null;
+      records.push({
+        type: 'density-point', subsetSize: b.subsetSize, tolerance: b.tolerance, targetParams: b.targetParams, entryTolerance: b.entryTolerances[0]!,
+        smallestSampleCount: b.smallestWorkingSampleCount,
+        randomBlockParams: best?.randomBlockParams ?? null, keptParams: best?.keptParams ?? null,
+        keptFraction: best ? best.keptParams / best.randomBlockParams : null,
+        overParameterisation: best ? best.randomBlockParams / b.targetParams : null,
+        certifiedBoundNormalised: best?.certifiedBoundNormalised ?? null,
+        predictedSampleCount: null,
+        tried: b.search.map((row) => ({ sampleCount: row.sampleCount, certifiedBoundNormalised: row.certifiedBoundNormalised, works: row.works })),
+      });
+    }
+  }
+  const points = records.filter((r): r is DensityRecord => r.type === 'density-point');
+  predictedFixedSizeSampleCounts(points).forEach((n, i) => (points[i]!.predictedSampleCount = n));
+  return records;
+}
+
 /** Experiment 2: the sweep's records (`lottery run --json`) without their timings. */
 export function popupRecords(runs: VerbOutputs['run']): PopupRecord[] {
   return runs.map((r) => {
@@ -390,6 +476,8 @@ export interface ReproduceRecordSet {
   tickets: Located<TicketRecord>[];
   verify: Located<VerifyRecord>;
   sizes: Located<SizesRecord>[];
+  constructionTickets: Located<ConstructionTicketRecord>[];
+  densityPoints: Located<DensityRecord>[];
   popupRuns: Located<PopupRecord>[];
   publishedExperiment1: Located<PublishedExperiment1Record>;
   publishedPopup: Located<PublishedPopupRecord>[];
@@ -413,6 +501,8 @@ export function groupRecords(all: readonly Located<ReproduceRecord>[], headers: 
     tickets: of('theorem1-ticket'),
     verify: one('theorem1-verify'),
     sizes: of('theorem1-sizes'),
+    constructionTickets: of('construction-ticket'),
+    densityPoints: of('density-point'),
     popupRuns: of('popup-run'),
     publishedExperiment1: one('published-experiment1'),
     publishedPopup: of('published-popup'),

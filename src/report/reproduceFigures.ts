@@ -5,6 +5,8 @@
  * Every figure is a standalone SVG with its series and point counts (what the browser test checks).
  */
 import type {
+  ConstructionTicketRecord,
+  DensityRecord,
   Experiment1Record,
   PopupRecord,
   PublishedExperiment1Record,
@@ -182,7 +184,39 @@ export function theorem1SizesFigure(sizes: readonly SizesRecord[], tickets: read
   });
 }
 
-/** Figure 6: Experiment 2 (Fig. 3 of the paper) for the sweep's architecture. */
+/** Figure 6: density of the ticket against over-parameterisation (log–log): k-subsets measured and predicted, 2l and l+1. */
+export function constructionsDensityFigure(points: readonly DensityRecord[], tickets: readonly ConstructionTicketRecord[]): string {
+  const sorted = [...points].sort((a, b) => a.subsetSize - b.subsetSize);
+  const series: LinePlotSeries[] = [
+    { name: `k products per weight (k = ${sorted.map((p) => p.subsetSize).join(', ')}), smallest n`, points: sorted.map((p) => ({ x: p.overParameterisation ?? NaN, y: p.keptFraction ?? NaN })), color: PALETTE[0] },
+    {
+      name: 'predicted: log C(n, k) ≳ log(1/ε′)',
+      points: sorted.map((p) => {
+        const n = p.smallestSampleCount;
+        const m = p.predictedSampleCount;
+        // Both sizes scale with n: the random network linearly, the density inversely (k·entries kept of ∝ n).
+        return n === null || m === null ? { x: NaN, y: NaN } : { x: p.overParameterisation! * (m / n), y: p.keptFraction! * (n / m) };
+      }).filter((q) => Number.isFinite(q.x)),
+      color: PALETTE[0],
+      dash: '6 3',
+    },
+    ...tickets.map((t, i): LinePlotSeries => ({ name: `${t.construction}, any subsets (depth ${t.depth})`, points: [{ x: t.randomBlockParams / t.targetParams, y: t.keptParams / t.randomBlockParams }], color: PALETTE[2 + 2 * i] })),
+  ];
+  return svgLinePlot(drawable(series, true).filter((s) => s.points.every((q) => q.x > 0)), {
+    title: 'Ticket density against over-parameterisation at the same ε',
+    xLabel: 'usable random parameters ÷ target parameters (log scale)',
+    yLabel: 'kept fraction of the usable random network (log scale)',
+    logX: true,
+    logY: true,
+    markers: true,
+    legend: 'bottom-right',
+    width: 820,
+    height: 420,
+    idPrefix: 'constructions-density',
+  });
+}
+
+/** Figure 7: Experiment 2 (Fig. 3 of the paper) for the sweep's architecture. */
 export function experiment2Figure(runs: readonly PopupRecord[], published: readonly PublishedPopupRecord[]): string {
   const arch = runs[0]?.arch ?? 'fc2';
   return popupFigure(runs, published, arch);
@@ -198,6 +232,7 @@ export function reproduceFigures(records: ReproduceRecordSet): ReportFigure[] {
     figure('experiment1-accuracy', ['records/experiment1.jsonl', 'records/target.jsonl', 'records/published.jsonl'], experiment1AccuracyFigure(data(records.experiment1Sweep), records.target.data, published)),
     figure('experiment1-size', ['records/experiment1.jsonl', 'records/published.jsonl'], experiment1SizeFigure(data(records.experiment1Sweep), data(records.experiment1Variants), published)),
     figure('theorem1-sizes', ['records/theorem1.jsonl'], theorem1SizesFigure(data(records.sizes), data(records.tickets))),
+    figure('constructions-density', ['records/constructions.jsonl'], constructionsDensityFigure(data(records.densityPoints), data(records.constructionTickets))),
     figure('experiment2-popup', ['records/experiment2.jsonl', 'records/published.jsonl'], experiment2Figure(data(records.popupRuns), data(records.publishedPopup))),
   ];
 }

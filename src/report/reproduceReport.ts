@@ -334,6 +334,50 @@ ${htmlTable(['ε', 'n used', 'Theorem 1 (dense)', 'block structure', 'formula n 
 </section>`;
 }
 
+function constructionsSection(r: ReproduceRecordSet, figures: Map<string, ReportFigure>): string {
+  const tickets = r.constructionTickets;
+  const points = [...r.densityPoints].sort((a, b) => a.data.subsetSize - b.data.subsetSize);
+  const first = tickets[0]?.data;
+  const ticketRows = tickets.map((t) => {
+    const d = t.data;
+    return [
+      esc(d.construction),
+      int(t, 'depth', d.depth),
+      d.sampleCounts.map((n, i) => int(t, `sampleCounts.${i}`, n)).join(' / '),
+      int(t, 'randomParams', d.randomParams),
+      int(t, 'randomBlockParams', d.randomBlockParams),
+      int(t, 'keptParams', d.keptParams),
+      d.edgeNormBounds.length === 0 ? '–' : d.edgeNormBounds.map((m, i) => real(t, `edgeNormBounds.${i}`, m)).join(' / '),
+      real(t, 'certifiedBoundNormalised', d.certifiedBoundNormalised),
+      `${real(t, 'maxOutputError', d.maxOutputError)} ≤ ${real(t, 'certifiedBound', d.certifiedBound)}${d.withinCertificate ? '' : ' <span class="bad">VIOLATED</span>'}`,
+      pct(t, 'ticketAccuracy', d.ticketAccuracy),
+      pct(t, 'argmaxAgreement', d.argmaxAgreement),
+    ];
+  });
+  const densityRows = points.map((p) => {
+    const d = p.data;
+    return [
+      int(p, 'subsetSize', d.subsetSize),
+      d.smallestSampleCount === null ? 'none found' : int(p, 'smallestSampleCount', d.smallestSampleCount),
+      d.predictedSampleCount === null ? '–' : int(p, 'predictedSampleCount', d.predictedSampleCount),
+      d.randomBlockParams === null ? '–' : int(p, 'randomBlockParams', d.randomBlockParams),
+      d.keptParams === null ? '–' : int(p, 'keptParams', d.keptParams),
+      d.keptFraction === null ? '–' : real(p, 'keptFraction', d.keptFraction),
+      d.overParameterisation === null ? '–' : real(p, 'overParameterisation', d.overParameterisation),
+      d.certifiedBoundNormalised === null ? '–' : real(p, 'certifiedBoundNormalised', d.certifiedBoundNormalised),
+    ];
+  });
+  return `<section id="constructions">
+<h2>5. Beyond twice as deep: depth l+1, and tickets of known density</h2>
+<p>Burkholz (NeurIPS 2022) needs a random network of depth l+1, not 2l: a copying layer, then one random layer per target layer holding n copies of every unit, each target weight a subset sum over the random edges from the copies of its input (the last layer pruned too). Both constructions are pruned here to meet the same ε = ${first ? tol(tickets[0]!, 'tolerance', first.tolerance) : '–'} on ${first ? `<code>${esc(first.target)}</code> (${int(tickets[0]!, 'targetParams', first.targetParams)} parameters, test accuracy ${pct(tickets[0]!, 'targetAccuracy', first.targetAccuracy)})` : 'the target'} and verified as networks. The l+1 certificate carries the copies' disagreements through the kept random matrices (δ_i ≤ m_i·δ_{i−1} + e_i, m_i ≥ ‖M_i‖₂), so its first layer needs finer subset sums, and every layer but the last holds n copies: one layer less costs width.</p>
+${htmlTable(['construction', 'depth', 'n per layer', 'random weights (dense)', 'usable random weights', 'kept', 'm_i', 'certificate, normalised', 'largest measured ≤ certified', 'ticket accuracy', 'argmax agreement'], ticketRows, { numeric: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10], className: 'wide' })}
+<h3>Density against over-parameterisation</h3>
+<p>Natale et al. (NeurIPS 2024) fix the ticket's density in advance by matching every weight with exactly k products (random fixed-size subset sum): for each k, the smallest n (the same for every layer) whose k-subset ticket meets ε, found by a search over n. Sparser tickets (small k) need a larger random network; the dashed curve is the shape their analysis predicts, k-subsets of n numbers reaching resolution ε′ once log C(n, k) − ½ log k ≳ log(1/ε′), with one constant fitted to the measured n.</p>
+${figureBlock(figures.get('constructions-density')!, 'Figure 6. Kept fraction of the usable random network against its size ÷ the target’s, log–log')}
+${htmlTable(['k', 'smallest n', 'predicted n', 'usable random weights', 'kept', 'kept fraction', 'random ÷ target', 'certificate, normalised'], densityRows, { numeric: [0, 1, 2, 3, 4, 5, 6, 7] })}
+</section>`;
+}
+
 function experiment2Section(r: ReproduceRecordSet, figures: Map<string, ReportFigure>): string {
   const runs = r.popupRuns;
   const rows = runs.map((p) => {
@@ -352,9 +396,9 @@ function experiment2Section(r: ReproduceRecordSet, figures: Map<string, ReportFi
   });
   const first = runs[0]?.data;
   return `<section id="experiment2">
-<h2>5. Experiment 2: masks found by training (edge-popup)</h2>
+<h2>6. Experiment 2: masks found by training (edge-popup)</h2>
 <p>Here the mask is learned rather than solved: every frozen random weight gets a score, the forward pass keeps the top fraction of scores per layer and the gradient passes straight through to the scores (edge-popup). The paper compares its structure (each input copied r = 5 times, each copy through its own random weight, with or without a ReLU) with a wide network of equal parameter count and with the Theorem-1 network${first ? `, here on ${esc(first.arch)} with ${esc(String(first.epochs))} epoch${first.epochs === 1 ? '' : 's'} on ${formatInteger(first.trainCount)} training images` : ''}. The published points (dashed) are the best of runs of 10–100 epochs, so shorter runs sit below them.</p>
-${figureBlock(figures.get('experiment2-popup')!, 'Figure 6. Test accuracy against remaining parameters (log scale); dashed: published')}
+${figureBlock(figures.get('experiment2-popup')!, 'Figure 7. Test accuracy against remaining parameters (log scale); dashed: published')}
 ${htmlTable(['structure', 'pruned fraction', 'kept parameters', 'epochs', 'training images', 'accuracy (last epoch)', 'best epoch', 'published'], rows, { numeric: [1, 2, 3, 4, 5, 6, 7] })}
 </section>`;
 }
@@ -381,7 +425,7 @@ function commandsSection(input: ReproduceReportInput): string {
           .map((h) => `<a href="${esc(h.file)}">${esc(h.data.step)}</a> by ${producer(h.data.madeBy)}`)
           .join('; ')}.</p>`;
   return `<section id="commands">
-<h2>6. Exact commands and versions</h2>
+<h2>7. Exact commands and versions</h2>
 <p>This report was made by <code>${esc(input.invocation)}</code>, which ran the commands below in order (OUT is the report folder; work files go to $OUT/work, records to $OUT/records, figures to $OUT/figures). Each step's records are written when it finishes and a step is skipped when its records match its configuration, so an interrupted run continues where it stopped.</p>
 ${steps}
 ${versions}
@@ -396,7 +440,7 @@ function threads(source: NumberSource, workers: number | null): string {
 
 function timingsSection(timings: ReportTimings | null): string {
   if (timings === null) {
-    return `<section id="timings">\n<h2>7. Timings</h2>\n<p>Left out of this report (--no-timings); see reproduce.json.</p>\n</section>`;
+    return `<section id="timings">\n<h2>8. Timings</h2>\n<p>Left out of this report (--no-timings); see reproduce.json.</p>\n</section>`;
   }
   const source: NumberSource = { file: timings.file, line: null, data: { timings: timings.data } };
   const t = timings.data;
@@ -409,7 +453,7 @@ function timingsSection(timings: ReportTimings | null): string {
   ]);
   rows.push(['all steps', '', '', sec('expectedSeconds', t.expectedSeconds)]);
   return `<section id="timings">
-<h2>7. Timings</h2>
+<h2>8. Timings</h2>
 <p>Started ${esc(t.startedAt)} on ${esc(t.machine)}, load average at start ${t.loadAverage.map((l, i) => linkedNumber(source, `timings.loadAverage.${i}`, l.toFixed(2))).join(' / ')}, ${threads(source, t.workers ?? null)}. Times depend on the machine and its load; everything above this section depends only on the records. "reused" steps were skipped because their records were up to date.</p>
 ${htmlTable(['step', 'status', 'wall time to compute', 'expected'], rows, { numeric: [2, 3] })}
 <p>This invocation took ${sec('totalSeconds', t.totalSeconds)} (reused steps only re-render).</p>
@@ -442,6 +486,7 @@ ${headline(r)}
 <li><a href="#target">The target network</a></li>
 <li><a href="#experiment1">Experiment 1: weights as subset sums</a></li>
 <li><a href="#theorem1">Theorem 1: a verified ticket, sizes against ε</a></li>
+<li><a href="#constructions">Beyond twice as deep: depth l+1, fixed-size subsets</a></li>
 <li><a href="#experiment2">Experiment 2: edge-popup</a></li>
 <li><a href="#commands">Exact commands and versions</a></li>
 <li><a href="#timings">Timings</a></li>
@@ -451,6 +496,7 @@ ${rssSection(r, byName)}
 ${targetSection(r)}
 ${experiment1Section(r, byName)}
 ${theorem1Section(r, byName)}
+${constructionsSection(r, byName)}
 ${experiment2Section(r, byName)}
 ${commandsSection(input)}
 ${timingsSection(input.timings)}

@@ -7,6 +7,7 @@ import type { Distribution } from '../core/random.js';
 import { lowerBoundParams, networkSizes, theorem1SampleCount, theorem1Widths, type NetworkSizes, type SampleCountFormula } from './bounds.js';
 import { DEFAULT_MALACH_SAMPLE, malachStage, type MalachStageResult } from './malach.js';
 import type { Theorem1Plan } from './theorem1.js';
+import type { ConstructionRow } from './compare.js';
 
 export interface SizeReport {
   targetParams: number;
@@ -91,10 +92,15 @@ export function sizeReport(plan: Theorem1Plan, options: SizeOptions): SizeReport
 export interface SearchRow {
   sampleCount: number;
   outsideTolerance: number;
-  certifiedBoundNormalised: number;
+  /** null when no ticket exists at this n (refused says why: e.g. fewer random units than the subset size). */
+  certifiedBoundNormalised: number | null;
   keptParams: number;
+  /** The random network at this n: as the theorem counts it (dense), and the part the block structure can use. */
+  randomParams: number;
+  randomBlockParams: number;
   works: boolean;
   seconds: number;
+  refused: string | null;
 }
 
 /** What `lottery bound --json` prints. */
@@ -104,4 +110,11 @@ export type BoundCommandReport = {
   entryTolerances: number[];
   layerScales: number[];
   outputScale: number;
-} & SizeReport & { search: SearchRow[] | null; smallestWorkingSampleCount: number | null };
+} & SizeReport & {
+  search: SearchRow[] | null;
+  smallestWorkingSampleCount: number | null;
+  /** --subset-size k of --search (fixed-size subsets), or null. */
+  subsetSize: number | null;
+  /** --compare: 2l, l+1 and fixed-size subsets, each pruned to meet ε (null without --compare). */
+  constructions: ConstructionRow[] | null;
+};

@@ -50,11 +50,11 @@ function runFirst(): Promise<void> {
   return firstRun;
 }
 
-test('smoke run: records per step, six figures as SVG and PNG, one report; reruns and other folders change nothing', async () => {
+test('smoke run: records per step, seven figures as SVG and PNG, one report; reruns and other folders change nothing', async () => {
   await runFirst();
   for (const step of [...STEP_IDS, 'published']) assert.ok(existsSync(join(first, 'records', `${step}.jsonl`)), step);
   const figures = readdirSync(join(first, 'figures')).sort();
-  assert.equal(figures.length, 12, figures.join(' '));
+  assert.equal(figures.length, 14, figures.join(' '));
   for (const png of figures.filter((f) => f.endsWith('.png'))) assert.deepEqual([...readFileSync(join(first, 'figures', png)).subarray(0, 4)], [0x89, 0x50, 0x4e, 0x47], png);
   const summary = JSON.parse(readFileSync(join(first, 'reproduce.json'), 'utf8')) as { plan: { commands: string[] }[]; timings: { steps: { status: string }[] } };
   assert.equal(summary.plan.length, STEP_IDS.length);
@@ -85,7 +85,7 @@ test('smoke run: records per step, six figures as SVG and PNG, one report; rerun
   assert.match(resumed.stdout, /lottery run .*\[output saved earlier, reused\]/);
   assert.deepEqual(results(first), before);
   const timings = (JSON.parse(readFileSync(join(first, 'reproduce.json'), 'utf8')) as ResumedSummary).timings;
-  assert.deepEqual(timings.steps.map((s) => s.status), ['reused', 'reused', 'reused', 'ran', 'ran']);
+  assert.deepEqual(timings.steps.map((s) => s.status), ['reused', 'reused', 'reused', 'ran', 'reused', 'ran']);
   assert.equal(timings.workers, 1);
   const pruneSeconds = (JSON.parse(readFileSync(join(first, 'work', 'theorem1', 'outputs', 'prune-eps0.5.json'), 'utf8')) as { seconds: number }).seconds;
   assert.ok(pruneSeconds > 0);
@@ -176,9 +176,9 @@ test('the report in headless Chromium: no errors, no network, no broken image, e
       horizontalScroll: document.documentElement.scrollWidth > window.innerWidth,
     }));
     assert.deepEqual(problems, []);
-    assert.deepEqual(seen.sections, ['rss', 'target', 'experiment1', 'theorem1', 'experiment2', 'commands', 'timings']);
+    assert.deepEqual(seen.sections, ['rss', 'target', 'experiment1', 'theorem1', 'constructions', 'experiment2', 'commands', 'timings']);
     assert.deepEqual(seen.images.filter((i) => !i.ok), []);
-    assert.equal(seen.figures.length, 6);
+    assert.equal(seen.figures.length, 7);
     for (const f of seen.figures) {
       assert.ok(f.series > 0 && f.points > 0, `${f.name}: no data`);
       assert.equal(f.items, f.series, `${f.name}: series drawn`);

@@ -6,6 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import {
+  constructionsRecords,
   encodeRecords,
   experiment1Records,
   groupRecords,
@@ -94,12 +95,29 @@ function synthetic(): { files: Map<string, string>; set: ReproduceRecordSet } {
     }),
     'bound-eps1': tag('bound', boundOutput(1)), 'bound-eps0.5': tag('bound', boundOutput(0.5)), 'bound-eps0.1': tag('bound', boundOutput(0.1)),
   };
+  const constructionPrune = (construction: '2l' | 'l+1'): Record<string, unknown> => ({
+    ...pruneOutput(0.5), construction, target: `$OUT/work/constructions/${EVIL}.safetensors`, depth: construction === '2l' ? 4 : 3,
+    edgeNormBounds: construction === '2l' ? null : [null, 5.07], keptParams: construction === '2l' ? 79_167 : 1_505_363,
+  });
+  const constructionVerify = (construction: '2l' | 'l+1'): Record<string, unknown> => ({
+    maxOutputError: construction === '2l' ? 3.25 : 7.16, withinCertificate: true, targetAccuracy: 0.9503, ticketAccuracy: 0.9506, argmaxAgreement: 0.9911,
+  });
+  const density = (k: number, smallest: number | null): Record<string, unknown> => ({
+    ...boundOutput(0.5), subsetSize: k, entryTolerances: [1.4e-3, 1.2e-2], smallestWorkingSampleCount: smallest,
+    search: [10, 17, 20].map((n) => ({ sampleCount: n, certifiedBoundNormalised: n === 10 ? null : 1 / n, works: smallest !== null && n >= smallest, keptParams: 60_000 + n, randomBlockParams: 50_000 * n, randomParams: 1e6 * n })),
+  });
+  const c1: Record<string, VerbOutput> = {
+    'prune-2l': tag('prune', constructionPrune('2l')), 'verify-2l': tag('verify', constructionVerify('2l')),
+    'prune-l1': tag('prune', constructionPrune('l+1')), 'verify-l1': tag('verify', constructionVerify('l+1')),
+    'density-k2': tag('bound', density(2, 20)), 'density-k3': tag('bound', density(3, 17)), 'density-k6': tag('bound', density(6, null)),
+  };
   const step = (name: ReproduceRecord[]): ReproduceRecord[] => name;
   const byStep: [string, ReproduceRecord[]][] = [
     ['rss', step(rssRecords(rss.records, 0.5))],
     ['target', [targetRecord(tag('train', { arch: EVIL, params: 1000, epochs: 1, trainImages: 500, testAccuracy: 0.9, testLoss: 0.3, history: [{ epoch: 1, trainLoss: 1, trainAccuracy: 0.8, testAccuracy: 0.9 }] }), { file: '$OUT/work/target/target.safetensors', sha256: 'f'.repeat(64), arch: null, trained: true })]],
     ['experiment1', experiment1Records(outputs1)],
     ['theorem1', theorem1Records(t1, Object.keys(t1))],
+    ['constructions', constructionsRecords(c1, Object.keys(c1))],
     ['experiment2', popupRecords([popupRun('dense', 0, 0.95), popupRun('ours-linear', 0.5, 0.93), popupRun('wide', 0.5, 0.94), popupRun('ours-linear', 0.9, 0.8)])],
   ];
   const files = new Map<string, string>();
@@ -157,7 +175,7 @@ test('nothing unescaped, no scripts, no external resources', () => {
 
 test('sections come in the issue order', () => {
   const ids = [...html.matchAll(/<section id="([\w-]+)"/g)].map((m) => m[1]);
-  assert.deepEqual(ids, ['rss', 'target', 'experiment1', 'theorem1', 'experiment2', 'commands', 'timings']);
+  assert.deepEqual(ids, ['rss', 'target', 'experiment1', 'theorem1', 'constructions', 'experiment2', 'commands', 'timings']);
 });
 
 /** The ways the page formats a record value; a link's text must be one of them. */
@@ -196,7 +214,7 @@ test('every number in a numeric table cell is a link to its record', () => {
 
 test('every figure has data: series and points as declared, no empty series', () => {
   const figures = [...html.matchAll(/<figure id="fig-([\w-]+)" data-figure="[\w-]+" data-series="(\d+)" data-points="(\d+)">([\s\S]*?)<\/figure>/g)];
-  assert.deepEqual(figures.map((f) => f[1]), ['rss-coverage', 'rss-fit', 'experiment1-accuracy', 'experiment1-size', 'theorem1-sizes', 'experiment2-popup']);
+  assert.deepEqual(figures.map((f) => f[1]), ['rss-coverage', 'rss-fit', 'experiment1-accuracy', 'experiment1-size', 'theorem1-sizes', 'constructions-density', 'experiment2-popup']);
   assert.deepEqual(page.figures.map((f) => f.name), figures.map((f) => f[1]));
   for (const [, name, series, points, body] of figures) {
     assert.ok(Number(series) > 0 && Number(points) > 0, name);
