@@ -46,7 +46,7 @@ export interface ScaleSettings {
    * Beyond twice as deep: the 2l and l+1 constructions pruned at ε and verified, and the smallest n meeting ε with
    * subsets of exactly k products for each k (density against over-parameterisation). `ownTarget`: a small MLP
    * trained in the step instead of the reproduction's target (null: that target). Every scale trains one: l+1 on
-   * fc2 solves ρ ≈ 13 times the subset sums of 2l's first layer at a 30× finer ε′ (over 10 minutes on 2 cores).
+   * fc2 solves ρ ≈ 13 times the subset sums of 2l's first layer at a finer ε′ (over 10 minutes on 2 cores).
    */
   constructions: {
     tolerance: number;

@@ -78,3 +78,56 @@ test('a wrong target, a truncated ticket and an unsupported layer exit with code
   assert.equal(u.code, 2);
   assert.match(u.err, /unsupported layer/);
 });
+
+test('--construction l+1 end to end: prune, verify, export, bound --compare and bound --search --subset-size, with --json', async () => {
+  const l1 = join(folder, 'mlp.l1.ticket.safetensors');
+  const pruned = await run(['prune', '--target', target, '--tolerance', '0.2', '--seed', '4', '--construction', 'l+1', '--input-radius', '2', '--input-domain', 'any', '--out', l1, '--workers', '1', '--json', '--no-progress']);
+  assert.equal(pruned.code, 0, pruned.err);
+  const p = JSON.parse(pruned.out);
+  assert.equal(p.construction, 'l+1');
+  assert.equal(p.depth, 3);
+  assert.equal(p.edgeNormBounds.length, 2);
+  assert.equal(p.edgeNormBounds[0], null);
+  assert.ok(p.edgeNormBounds[1] > 0 && p.toleranceMet && p.boxCertifiedBound === null && p.sizes === null);
+  const verified = await run(['verify', '--ticket', l1, '--target', target, '--random-points', '300', '--adversarial-evaluations', '128', '--workers', '1', '--json']);
+  assert.equal(verified.code, 0, verified.err);
+  const v = JSON.parse(verified.out);
+  assert.equal(v.construction, 'l+1');
+  assert.equal(v.depth, 3);
+  assert.ok(v.maxOutputError <= v.certifiedBound);
+  const onnx = join(folder, 'mlp-l1.onnx');
+  assert.equal((await run(['export', '--ticket', l1, '--format', 'onnx', '--out', onnx])).code, 0);
+  // The 2l prune reports its construction too (scripts read the key).
+  const twoL = await run(['prune', '--target', target, '--tolerance', '0.2', '--seed', '4', '--input-radius', '2', '--out', join(folder, 'two.ticket.safetensors'), '--workers', '1', '--malach-sample', '0', '--json', '--no-progress']);
+  assert.equal(JSON.parse(twoL.out).construction, '2l');
+  assert.equal(JSON.parse(twoL.out).edgeNormBounds, null);
+
+  const compared = await run(['bound', '--target', target, '--tolerance', '0.2', '--input-radius', '2', '--input-domain', 'any', '--malach-sample', '20', '--compare', '--subset-sizes', '3', '--seed', '4', '--workers', '1', '--json']);
+  assert.equal(compared.code, 0, compared.err);
+  const rows = JSON.parse(compared.out).constructions as Array<{ construction: string; subsetSize: number | null; depth: number; keptParams: number; toleranceMet: boolean; certifiedBoundNormalised: number }>;
+  assert.deepEqual(rows.map((r) => [r.construction, r.subsetSize, r.depth]), [['2l', null, 4], ['l+1', null, 3], ['2l', 3, 4]]);
+  for (const r of rows) assert.ok(r.toleranceMet && r.certifiedBoundNormalised <= 0.2 && r.keptParams > 0, JSON.stringify(r));
+  // The l+1 row is the ticket prune wrote (same seed, same search).
+  assert.equal(rows[1]!.keptParams, p.keptParams);
+  const human = await run(['bound', '--target', target, '--tolerance', '0.2', '--input-radius', '2', '--input-domain', 'any', '--malach-sample', '20', '--compare', '--subset-sizes', '3', '--workers', '1']);
+  assert.match(human.out, /\| l\+1 \| 3 \|/);
+
+  const searched = await run(['bound', '--target', target, '--tolerance', '0.2', '--input-radius', '2', '--input-domain', 'any', '--malach-sample', '20', '--search', '--subset-size', '3', '--search-max', '30', '--workers', '1', '--json']);
+  assert.equal(searched.code, 0, searched.err);
+  const s = JSON.parse(searched.out);
+  assert.equal(s.subsetSize, 3);
+  assert.ok(s.smallestWorkingSampleCount !== null);
+  const best = s.search.find((row: { sampleCount: number }) => row.sampleCount === s.smallestWorkingSampleCount);
+  assert.ok(best.works && best.randomBlockParams > 0 && best.keptParams > 0);
+  for (const row of s.search) if (row.sampleCount < s.smallestWorkingSampleCount) assert.equal(row.works, false);
+
+  for (const [args, pattern] of [
+    [['prune', '--target', target, '--tolerance', '0.2', '--seed', '4', '--construction', 'l+2', '--out', join(folder, 'x.safetensors')], /--construction.*l\+2/],
+    [['bound', '--target', target, '--tolerance', '0.2', '--subset-size', '3'], /--subset-size goes with --search/],
+  ] as const) {
+    const bad = await run([...args]);
+    assert.equal(bad.code, 2, bad.err);
+    assert.match(bad.err, pattern);
+  }
+  assert.ok(!existsSync(join(folder, 'x.safetensors')));
+});
