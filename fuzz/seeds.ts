@@ -279,6 +279,41 @@ export function onnxSeeds(): Uint8Array[] {
       floatTensor('b', [2], values(2, 12)),
     ]),
   );
+  // Residual blocks (issue 13): an identity skip on an MLP, and a conv net with batch norm, a strided projection
+  // skip, global average pooling and a zero Pad, as torch.onnx.export writes them.
+  seeds.push(
+    buildModel(['batch', 4], ['batch', 2], [
+      node('Gemm', ['input', 'r1', 'rb1'], ['h1'], '/fc1/Gemm', { transB: 1 }),
+      node('Relu', ['h1'], ['h'], '/Relu'),
+      node('Gemm', ['h', 'r2', 'rb2'], ['g'], '/fc2/Gemm', { transB: 1 }),
+      node('Relu', ['g'], ['r'], '/Relu_1'),
+      node('Add', ['h', 'r'], ['s'], '/Add'),
+      node('Gemm', ['s', 'r3', 'rb3'], ['logits'], '/fc3/Gemm', { transB: 1 }),
+    ], [
+      floatTensor('r1', [3, 4], values(12, 11)), floatTensor('rb1', [3], values(3, 12)),
+      floatTensor('r2', [3, 3], values(9, 13)), floatTensor('rb2', [3], values(3, 14)),
+      floatTensor('r3', [2, 3], values(6, 15)), floatTensor('rb3', [2], values(2, 16)),
+    ]),
+    buildModel(['batch', 1, 4, 4], ['batch', 2], [
+      node('Conv', ['input', 'k1'], ['c1'], '/stem/Conv', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [1, 1] }),
+      node('BatchNormalization', ['c1', 'g', 'beta', 'mean', 'var'], ['n1'], '/bn/BatchNormalization', { epsilon: { float: 1e-5 } }),
+      node('Relu', ['n1'], ['t'], '/Relu'),
+      node('Conv', ['t', 'k2'], ['c2'], '/block/conv1/Conv', { kernel_shape: [3, 3], pads: [1, 1, 1, 1], strides: [2, 2] }),
+      node('Relu', ['c2'], ['b'], '/block/Relu'),
+      node('Conv', ['t', 'k3'], ['p'], '/block/skip/Conv', { kernel_shape: [1, 1], pads: [0, 0, 0, 0], strides: [2, 2] }),
+      node('Add', ['b', 'p'], ['s'], '/block/Add'),
+      node('Pad', ['s', 'pads'], ['q'], '/pool/Pad', { mode: 'constant' }),
+      node('GlobalAveragePool', ['q'], ['gap'], '/GlobalAveragePool'),
+      node('Flatten', ['gap'], ['f'], '/Flatten', { axis: 1 }),
+      node('Gemm', ['f', 'w', 'wb'], ['logits'], '/fc/Gemm', { transB: 1 }),
+    ], [
+      floatTensor('k1', [2, 1, 3, 3], values(18, 21)), floatTensor('g', [2], [1.5, 0.5]), floatTensor('beta', [2], [0.1, -0.2]),
+      floatTensor('mean', [2], [0.05, -0.1]), floatTensor('var', [2], [0.8, 1.2]),
+      floatTensor('k2', [2, 2, 3, 3], values(36, 22)), floatTensor('k3', [2, 2, 1, 1], values(4, 23)),
+      int64Tensor('pads', [8], [0, 0, 0, 0, 0, 0, 0, 0]),
+      floatTensor('w', [2, 2], values(4, 24)), floatTensor('wb', [2], values(2, 25)),
+    ]),
+  );
   return seeds;
 }
 

@@ -31,7 +31,7 @@ import { fileSha256 } from './io/ticketFile.js';
 import { writeChunksAtomic } from './io/atomicFile.js';
 import { evaluate, type EvaluationResult } from './nn/evaluate.js';
 import { preprocessImages } from './nn/images.js';
-import { isParameterised, type Network, type Preprocess } from './nn/network.js';
+import { allLayers, isParameterised, type Network, type Preprocess } from './nn/network.js';
 import { solveBatch } from './subsetsum/batch.js';
 import { closestOfSize } from './subsetsum/fixedSize.js';
 import { solve } from './subsetsum/solve.js';
@@ -172,7 +172,11 @@ export async function writeTicket(path: string, ticket: Ticket): Promise<void> {
 export function networkSha256(network: Network): string {
   if (network.source) return network.source.sha256;
   const hash = new Sha256();
-  for (const layer of network.layers) {
+  for (const layer of allLayers(network.layers)) {
+    if (layer.kind === 'batchnorm') {
+      hash.update(new Uint8Array(layer.scale.buffer, layer.scale.byteOffset, layer.scale.byteLength));
+      hash.update(new Uint8Array(layer.shift.buffer, layer.shift.byteOffset, layer.shift.byteLength));
+    }
     if (!isParameterised(layer)) continue;
     hash.update(new Uint8Array(layer.weight.buffer, layer.weight.byteOffset, layer.weight.byteLength));
     if (layer.bias) hash.update(new Uint8Array(layer.bias.buffer, layer.bias.byteOffset, layer.bias.byteLength));

@@ -44,6 +44,7 @@ export function layerSpec(layer: Layer): LayerSpec {
     case 'dense':
       return { kind: 'dense', name: layer.name, inFeatures: layer.inFeatures, outFeatures: layer.outFeatures, bias: layer.bias !== null };
     case 'conv2d':
+      if ((layer.stride ?? 1) !== 1) throw new InputError(`layer ${layer.name}: a strided convolution cannot be written to a safetensors model file (it records stride-1 convolutions only); keep the network as ONNX`);
       return {
         kind: 'conv2d',
         name: layer.name,
@@ -59,6 +60,9 @@ export function layerSpec(layer: Layer): LayerSpec {
       return { kind: 'maxpool2d', size: layer.size };
     case 'flatten':
       return { kind: 'flatten' };
+    default:
+      // Residual blocks, batch norm, average pooling: a safetensors model file records a chain only.
+      throw new InputError(`layer kind '${layer.kind}' cannot be written to a safetensors model file (it records a plain chain of dense, conv2d, relu, maxpool2d and flatten layers); keep the network as ONNX`);
   }
 }
 

@@ -127,6 +127,7 @@ export function onnxBytesFromNetwork(network: Network, options: OnnxExportOption
       }
       case 'conv2d': {
         const scope = uniqueScope(layer.name || `layers.${index}`);
+        if ((layer.stride ?? 1) !== 1) throw new InputError(`ONNX export: convolution '${scope}' has stride ${layer.stride}; the export writes stride-1 convolutions`);
         const k = layer.kernelSize;
         const p = layer.padding;
         if (shape.length !== 3 || shape[0] !== layer.inChannels) {
@@ -171,6 +172,8 @@ export function onnxBytesFromNetwork(network: Network, options: OnnxExportOption
       case 'flatten':
         flatten(uniqueScope(`flatten.${index}`));
         break;
+      default:
+        throw new InputError(`ONNX export: layer ${index} (${layer.kind}) is not supported by the export (it writes dense, conv2d, relu, maxpool2d and flatten)`);
     }
   });
   if (current === ONNX_INPUT_NAME) addNode('Identity', 'identity', [current]);

@@ -23,7 +23,9 @@ export interface OnnxImportOptions {
 }
 
 /** Ops that become layers (or a bias, or nothing: Identity). */
-const LAYER_OPS = ['Gemm', 'MatMul', 'Add', 'Relu', 'Conv', 'MaxPool', 'Flatten', 'Reshape', 'Identity'] as const;
+const LAYER_OPS = [
+  'Gemm', 'MatMul', 'Add', 'Relu', 'Conv', 'MaxPool', 'AveragePool', 'GlobalAveragePool', 'BatchNormalization', 'Flatten', 'Reshape', 'Identity', 'Dropout', 'Pad',
+] as const;
 /** Ops accepted only where they compute constants (torch emits them for a Reshape's target shape). */
 const CONSTANT_OPS = ['Constant', 'Shape', 'Gather', 'Unsqueeze', 'Concat', 'Transpose'] as const;
 export const ONNX_SUPPORTED_OPS: readonly string[] = [...LAYER_OPS, ...CONSTANT_OPS];
@@ -38,6 +40,11 @@ const KNOWN_ATTRIBUTES: Record<string, readonly string[]> = {
   Relu: [],
   Conv: ['auto_pad', 'dilations', 'group', 'kernel_shape', 'pads', 'strides'],
   MaxPool: ['auto_pad', 'ceil_mode', 'dilations', 'kernel_shape', 'pads', 'storage_order', 'strides'],
+  AveragePool: ['auto_pad', 'ceil_mode', 'count_include_pad', 'kernel_shape', 'pads', 'strides'],
+  GlobalAveragePool: [],
+  BatchNormalization: ['epsilon', 'momentum', 'training_mode', 'spatial'],
+  Dropout: ['ratio', 'seed'],
+  Pad: ['mode', 'pads', 'value'],
   Flatten: ['axis'],
   Reshape: ['allowzero'],
   Identity: [],
@@ -192,7 +199,11 @@ class GraphReader {
         throw new InputError(`unsupported ONNX op '${q(node.domain)}::${q(op)}' at ${where}: only the default ONNX domain is supported; supported: ${SUPPORTED_TEXT}`);
       }
       if (!ONNX_SUPPORTED_OPS.includes(op)) {
-        const hint = op === 'Softmax' || op === 'LogSoftmax' ? ' (export the model without its final softmax: the network outputs logits)' : '';
+        const hint = op === 'Softmax' || op === 'LogSoftmax'
+          ? ' (export the model without its final softmax: the network outputs logits)'
+          : ['Sigmoid', 'Tanh', 'LeakyRelu', 'Elu', 'Selu', 'Gelu', 'Softplus', 'HardSigmoid', 'HardSwish', 'Mish', 'PRelu'].includes(op)
+            ? ' (only ReLU networks are supported: the constructions rely on ReLU being positively homogeneous; retrain with ReLU)'
+            : '';
         throw new InputError(`unsupported ONNX op '${q(op)}' at ${where}${hint}; supported: ${SUPPORTED_TEXT}`);
       }
       for (const attribute of node.attribute ?? []) {
@@ -377,6 +388,72 @@ class GraphReader {
   // ---- the chain --------------------------------------------------------------------------------------------
 
   private walk(inputName: string, outputName: string, inputShape: number[]): Layer[] {
+    const { layers, shape } = this.walkFrom(inputName, outputName, inputShape, null, 0);
+    this.checkDeclaredOutput(outputName, shape);
+    return layers;
+  }
+
+  /** Activation inputs of an Add (not constants). */
+  private isActivationAdd(node: NodeProto): boolean {
+    const inputs = node.input ?? [];
+    return node.opType === 'Add' && inputs.length === 2 && inputs.every((name) => this.constant(name) === null);
+  }
+
+  /** From `node` onwards along single-consumer tensors, the first Add of two activations (where a residual block joins). */
+  private joinFrom(node: NodeProto): NodeProto | null {
+    let at: NodeProto | undefined = node;
+    for (let steps = 0; at && steps <= this.nodes.length; steps++) {
+      if (this.isActivationAdd(at)) return at;
+      const out: string | null | undefined = (at.output ?? [])[0];
+      const next: NodeProto[] = out ? (this.consumers.get(out) ?? []).filter((n) => n.opType !== 'Shape') : [];
+      if (next.length !== 1) return null;
+      at = next[0];
+    }
+    return null;
+  }
+
+  /**
+   * The residual block that starts at tensor `fork` read by `users` (two nodes): both paths must meet at one Add of
+   * two activations; the path that is that Add itself is the identity skip, otherwise the shorter path is the skip
+   * (a projection). Returns the block and the Add's output.
+   */
+  private residual(fork: string, users: NodeProto[], shape: number[], depth: number): { layer: Layer; output: string; shape: number[] } {
+    const forkText = `tensor '${q(fork)}' feeds ${users.length} nodes (${list(users.map((node) => describeNode(node, this.nodeIndex.get(node)!)))})`;
+    if (users.length !== 2 || depth > 64) throw new InputError(`${this.file}: ${forkText}; only residual blocks (two paths joined by an Add) are supported`);
+    const joins = users.map((u) => this.joinFrom(u));
+    const join = joins[0];
+    if (!join || join !== joins[1]) throw new InputError(`${this.file}: ${forkText}, whose paths do not meet at one Add; only residual blocks (y = body(x) + skip(x)) are supported`);
+    const ends = join.input!;
+    const paths = users.map((u) => {
+      if (u === join) return { layers: [] as Layer[], shape };
+      // The path through u ends at whichever Add input it produces.
+      const end = ends.find((name) => name !== fork && this.producedAlong(u, name)) ?? null;
+      if (end === null) throw new InputError(`${this.at(join)}: cannot tell which of its inputs the path through ${describeNode(u, this.nodeIndex.get(u)!)} produces`);
+      return this.walkFrom(fork, end, shape, u, depth + 1);
+    });
+    const [a, b] = paths as [{ layers: Layer[]; shape: number[] }, { layers: Layer[]; shape: number[] }];
+    if (!sameDims(a.shape, b.shape)) throw new InputError(`${this.at(join)}: adds [batch, ${a.shape.join(', ')}] and [batch, ${b.shape.join(', ')}]; a residual Add needs equal shapes (no broadcasting)`);
+    const [body, skip] = a.layers.length >= b.layers.length ? [a.layers, b.layers] : [b.layers, a.layers];
+    const output = (join.output ?? [])[0];
+    if (!output) throw new InputError(`${this.at(join)} has no output`);
+    return { layer: { kind: 'residual', body, skip }, output, shape: a.shape };
+  }
+
+  /** Whether tensor `name` is produced by `node` or a node after it along single-consumer tensors. */
+  private producedAlong(node: NodeProto, name: string): boolean {
+    let at: NodeProto | undefined = node;
+    for (let steps = 0; at && steps <= this.nodes.length; steps++) {
+      if ((at.output ?? [])[0] === name) return true;
+      const out: string | null | undefined = (at.output ?? [])[0];
+      const next: NodeProto[] = out ? (this.consumers.get(out) ?? []).filter((n) => n.opType !== 'Shape') : [];
+      if (next.length !== 1) return false;
+      at = next[0];
+    }
+    return false;
+  }
+
+  /** Layers from tensor `inputName` to tensor `outputName` (through `first` when the start tensor forks). */
+  private walkFrom(inputName: string, outputName: string, inputShape: number[], first: NodeProto | null, depth: number): { layers: Layer[]; shape: number[] } {
     const layers: Layer[] = [];
     const visited = new Set<NodeProto>();
     let current = inputName;
@@ -387,13 +464,18 @@ class GraphReader {
 
     while (current !== outputName) {
       // Shape nodes only read an activation's dims (for a Reshape target); they are not part of the chain.
-      const users = (this.consumers.get(current) ?? []).filter((node) => node.opType !== 'Shape');
+      const users = current === inputName && first !== null ? [first] : (this.consumers.get(current) ?? []).filter((node) => node.opType !== 'Shape');
       if (users.length === 0) {
         throw new InputError(`${this.file}: the chain from graph input '${q(inputName)}' ends at tensor '${q(current)}', which no node reads, before reaching graph output '${q(outputName)}'`);
       }
       if (users.length > 1) {
-        const names = list(users.map((node) => describeNode(node, this.nodeIndex.get(node)!)));
-        throw new InputError(`${this.file}: tensor '${q(current)}' feeds ${users.length} nodes (${names}); only a single chain of layers from input to output is supported`);
+        const block = this.residual(current, users, shape, depth);
+        layers.push(block.layer);
+        current = block.output;
+        shape = block.shape;
+        biasTarget = null;
+        this.activationShapes.set(current, shape);
+        continue;
       }
       const node = users[0]!;
       if (visited.has(node)) throw new InputError(`${this.file}: the graph has a cycle through ${describeNode(node, this.nodeIndex.get(node)!)}`);
@@ -430,9 +512,49 @@ class GraphReader {
         case 'Conv': {
           const layer = this.conv(node, shape, layers.length);
           layers.push(layer);
-          const grow = 2 * layer.padding - layer.kernelSize + 1;
-          shape = [layer.outChannels, shape[1]! + grow, shape[2]! + grow];
+          const stride = layer.stride ?? 1;
+          const out = (size: number): number => Math.floor((size + 2 * layer.padding - layer.kernelSize) / stride) + 1;
+          shape = [layer.outChannels, out(shape[1]!), out(shape[2]!)];
           nextTarget = layer;
+          break;
+        }
+        case 'BatchNormalization': {
+          const { scale, shift } = this.batchNorm(node, shape);
+          if (biasTarget) {
+            // Folded into the dense/conv layer right before it: W·scale, b·scale + shift (the same affine map).
+            const perOutput = biasTarget.weight.length / scale.length;
+            for (let i = 0; i < biasTarget.weight.length; i++) biasTarget.weight[i] = biasTarget.weight[i]! * scale[Math.floor(i / perOutput)]!;
+            const bias = new Float32Array(scale.length);
+            for (let c = 0; c < scale.length; c++) bias[c] = (biasTarget.bias ? biasTarget.bias[c]! : 0) * scale[c]! + shift[c]!;
+            biasTarget.bias = bias;
+            nextTarget = biasTarget;
+          } else {
+            layers.push({ kind: 'batchnorm', name: this.layerName(node.input![1] ?? '', node, layers.length), channels: scale.length, scale: Float32Array.from(scale), shift: Float32Array.from(shift) });
+          }
+          break;
+        }
+        case 'AveragePool': {
+          const size = this.maxPool(node, shape); // the same window rules (AveragePool has no dilations)
+          layers.push({ kind: 'avgpool2d', size });
+          shape = [shape[0]!, Math.floor(shape[1]! / size), Math.floor(shape[2]! / size)];
+          break;
+        }
+        case 'GlobalAveragePool':
+          if (shape.length !== 3) throw new InputError(`${this.at(node)}: needs a [batch, channels, height, width] input but receives [batch, ${shape.join(', ')}]`);
+          layers.push({ kind: 'globalavgpool' });
+          shape = [shape[0]!, 1, 1];
+          break;
+        case 'Dropout': {
+          // Eval mode: the identity. A training_mode input that is not a constant false is refused.
+          const training = inputs[2] ? this.constant(inputs[2]) : null;
+          if (inputs[2] && (!training || training.data[0] !== 0)) throw new InputError(`${this.at(node)}: Dropout in training mode (export the model in eval mode: model.eval())`);
+          if ((node.output ?? [])[1] && this.consumers.has(node.output![1]!)) throw new InputError(`${this.at(node)}: its mask output is used`);
+          nextTarget = biasTarget;
+          break;
+        }
+        case 'Pad': {
+          this.zeroPad(node, shape);
+          nextTarget = biasTarget;
           break;
         }
         case 'Relu':
@@ -484,8 +606,7 @@ class GraphReader {
       biasTarget = nextTarget;
       this.activationShapes.set(current, shape);
     }
-    this.checkDeclaredOutput(outputName, shape);
-    return layers;
+    return { layers, shape };
   }
 
   private checkDeclaredOutput(outputName: string, shape: number[]): void {
@@ -621,7 +742,7 @@ class GraphReader {
     const group = attributeInt(node, 'group') ?? 1;
     if (group !== 1) problems.push(`group=${group} (only 1 is supported)`);
     const strides = attributeInts(node, 'strides') ?? [1, 1];
-    if (strides.some((s) => s !== 1)) problems.push(`strides [${list(strides)}] (only 1 is supported)`);
+    if (strides.length !== 2 || strides[0] !== strides[1] || !(strides[0]! >= 1)) problems.push(`strides [${list(strides)}] (only equal strides are supported)`);
     const dilations = attributeInts(node, 'dilations') ?? [1, 1];
     if (dilations.some((d) => d !== 1)) problems.push(`dilations [${list(dilations)}] (only 1 is supported)`);
     const kernelShape = attributeInts(node, 'kernel_shape');
@@ -644,6 +765,7 @@ class GraphReader {
       outChannels,
       kernelSize: kh,
       padding,
+      ...(strides[0] !== 1 ? { stride: strides[0]! } : {}),
       weight: weight.data.slice(), // a copy: the decoded initializer is cached and may be shared
       bias: null,
     };
@@ -651,6 +773,44 @@ class GraphReader {
     return layer;
   }
 
+  /** Eval-mode batch norm as scale = γ/√(var + ε), shift = β − mean·scale per channel (float64). */
+  private batchNorm(node: NodeProto, shape: number[]): { scale: Float64Array; shift: Float64Array } {
+    if ((attributeInt(node, 'training_mode') ?? 0) !== 0) throw new InputError(`${this.at(node)}: BatchNormalization in training mode (export the model in eval mode: model.eval())`);
+    if ((node.output ?? []).slice(1).some((name) => name && this.consumers.has(name))) throw new InputError(`${this.at(node)}: its running-statistics outputs are used (training mode)`);
+    const channels = shape[0]!;
+    const parts = ['scale', 'bias', 'mean', 'variance'].map((role, k) => {
+      const value = this.floatInput(node, k + 1, role);
+      if (value.data.length !== channels) throw new InputError(`${this.at(node)}: ${role} has ${value.data.length} values for ${channels} channels`);
+      return value.data;
+    });
+    const [gamma, beta, mean, variance] = parts as [Float32Array, Float32Array, Float32Array, Float32Array];
+    const epsilon = attributeFloat(node, 'epsilon') ?? 1e-5;
+    const scale = new Float64Array(channels);
+    const shift = new Float64Array(channels);
+    for (let c = 0; c < channels; c++) {
+      if (!(variance[c]! + epsilon > 0)) throw new InputError(`${this.at(node)}: variance ${variance[c]} + epsilon ${epsilon} ≤ 0 at channel ${c}`);
+      scale[c] = gamma[c]! / Math.sqrt(variance[c]! + epsilon);
+      shift[c] = beta[c]! - mean[c]! * scale[c]!;
+    }
+    return { scale, shift };
+  }
+
+  /** A Pad that adds nothing (torch writes one before AveragePool): all pads 0, constant mode. Anything else is refused. */
+  private zeroPad(node: NodeProto, shape: number[]): void {
+    const mode = attributeString(node, 'mode') ?? 'constant';
+    let pads = attributeInts(node, 'pads') ?? null;
+    const padsInput = (node.input ?? [])[1];
+    if (padsInput) {
+      const value = this.constant(padsInput);
+      if (!value) throw new InputError(`${this.at(node)}: its pads '${q(padsInput)}' are not a constant`);
+      pads = Array.from(value.data, Number);
+    }
+    if (mode !== 'constant' || pads === null || pads.some((p) => p !== 0)) {
+      throw new InputError(`${this.at(node)}: Pad with mode ${q(mode, 20)} and pads [${list(pads ?? [])}] on [batch, ${shape.join(', ')}]; only a Pad that adds nothing is supported (use the padding of Conv or the pooling layer)`);
+    }
+  }
+
+  /** MaxPool or AveragePool with a square window equal to its stride and no padding (MaxPool2d / AvgPool2d(size)). */
   private maxPool(node: NodeProto, shape: number[]): number {
     if (shape.length !== 3) throw new InputError(`${this.at(node)}: needs a [batch, channels, height, width] input but receives [batch, ${shape.join(', ')}]`);
     const kernel = attributeInts(node, 'kernel_shape') ?? [];

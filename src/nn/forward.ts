@@ -11,7 +11,8 @@
  */
 import { InputError } from '../core/errors.js';
 import { columnsKernel, denseKernel, denseScratch, type ColumnsKernel, type DenseKernel, type DenseScratch } from './wasmKernels.js';
-import type { Network } from './network.js';
+import { firstGraphLayer, type Network } from './network.js';
+import { checkBatch, compileGraph } from './graphForward.js';
 import { WasmHeap } from './wasmAssembler.js';
 
 /**
@@ -39,12 +40,13 @@ export function networkShapes(network: Network): number[][] {
       }
       case 'conv2d': {
         const { inChannels: c, outChannels: o, kernelSize: k, padding: p } = layer;
-        if (![c, o, k].every((v) => Number.isSafeInteger(v) && v > 0) || !(Number.isSafeInteger(p) && p >= 0)) {
-          throw new InputError(`${where}: channels ${c}→${o}, kernel ${k}, padding ${p} must be positive integers (padding ≥ 0)`);
+        const stride = layer.stride ?? 1;
+        if (![c, o, k, stride].every((v) => Number.isSafeInteger(v) && v > 0) || !(Number.isSafeInteger(p) && p >= 0)) {
+          throw new InputError(`${where}: channels ${c}→${o}, kernel ${k}, padding ${p} must be positive integers (padding ≥ 0), stride ${stride} too`);
         }
         if (shape.length !== 3 || shape[0] !== c) throw new InputError(`${where}: expects input [${c}, height, width], gets [${shape}]`);
-        const oh = shape[1]! + 2 * p - k + 1;
-        const ow = shape[2]! + 2 * p - k + 1;
+        const oh = Math.floor((shape[1]! + 2 * p - k) / stride) + 1;
+        const ow = Math.floor((shape[2]! + 2 * p - k) / stride) + 1;
         if (oh < 1 || ow < 1) throw new InputError(`${where}: kernel ${k} with padding ${p} does not fit input [${shape}]`);
         if (layer.weight.length !== o * c * k * k) throw new InputError(`${where}: weight has ${layer.weight.length} values, expected ${o}×${c}×${k}×${k}`);
         if (layer.bias && layer.bias.length !== o) throw new InputError(`${where}: bias has ${layer.bias.length} values, expected ${o}`);
@@ -63,6 +65,31 @@ export function networkShapes(network: Network): number[][] {
         break;
       case 'relu':
         break;
+      case 'batchnorm':
+        if (shape[0] !== layer.channels || layer.scale.length !== layer.channels || layer.shift.length !== layer.channels) {
+          throw new InputError(`${where}: ${layer.channels} channels (${layer.scale.length} scales, ${layer.shift.length} shifts) for input [${shape}]`);
+        }
+        break;
+      case 'avgpool2d': {
+        const s = layer.size;
+        if (!(Number.isSafeInteger(s) && s > 0)) throw new InputError(`${where}: size ${s} must be a positive integer`);
+        if (shape.length !== 3 || shape[1]! < s || shape[2]! < s) throw new InputError(`${where}: expects input [channels, ≥${s}, ≥${s}], gets [${shape}]`);
+        shape = [shape[0]!, Math.floor(shape[1]! / s), Math.floor(shape[2]! / s)];
+        break;
+      }
+      case 'globalavgpool':
+        if (shape.length !== 3) throw new InputError(`${where}: expects input [channels, height, width], gets [${shape}]`);
+        shape = [shape[0]!, 1, 1];
+        break;
+      case 'residual': {
+        const body = networkShapes({ inputShape: shape, layers: layer.body });
+        const skip = networkShapes({ inputShape: shape, layers: layer.skip });
+        const a = body[body.length - 1]!;
+        const b = skip[skip.length - 1]!;
+        if (a.length !== b.length || a.some((d, i) => d !== b[i])) throw new InputError(`${where}: the block's body gives [${a}] and its skip [${b}]; they must match to be added`);
+        shape = a;
+        break;
+      }
       default:
         throw new InputError(`${where}: unknown layer kind`);
     }
@@ -126,8 +153,18 @@ export interface CompiledNetwork {
   run(input: Float32Array, batchSize: number): Float32Array;
 }
 
-/** Prepares `network` for forward passes. The weights are copied: later edits to the network are not seen. */
+/**
+ * Prepares `network` for forward passes. The weights are copied: later edits to the network are not seen. A network
+ * with residual blocks, batch norm, average pooling or strided convolutions runs as plain chains compiled here,
+ * joined by those operations (graphForward.ts).
+ */
 export function compileNetwork(network: Network): CompiledNetwork {
+  if (firstGraphLayer(network) !== null) return compileGraph(network, compileChain, networkShapes);
+  return compileChain(network);
+}
+
+/** A plain chain (dense, conv2d with stride 1, relu, maxpool2d, flatten) in the WebAssembly kernels. */
+function compileChain(network: Network): CompiledNetwork {
   const shapes = networkShapes(network);
   let maxInputs = 1;
   let maxOutputs = 1;
@@ -145,6 +182,11 @@ export function compileNetwork(network: Network): CompiledNetwork {
   const steps: Step[] = network.layers.map((layer, i): Step => {
     const shape = shapes[i]!;
     switch (layer.kind) {
+      case 'batchnorm':
+      case 'avgpool2d':
+      case 'globalavgpool':
+      case 'residual':
+        throw new RangeError(`compileChain: ${layer.kind} is not a chain layer`);
       case 'dense':
         return { kind: 'dense', kernel: denseKernel(scratch, layer.weight, layer.bias, layer.inFeatures, layer.outFeatures), relu: false };
       case 'conv2d': {
@@ -189,9 +231,7 @@ export function compileNetwork(network: Network): CompiledNetwork {
     outputSize,
     outputShape,
     run(input: Float32Array, batchSize: number): Float32Array {
-      if (!Number.isSafeInteger(batchSize) || batchSize < 0 || input.length !== batchSize * inputSize) {
-        throw new RangeError(`forward: input has ${input.length} values, expected batchSize ${batchSize} × ${inputSize}`);
-      }
+      checkBatch(input, batchSize, inputSize);
       const out = new Float32Array(batchSize * outputSize);
       for (let done = 0; done < batchSize; done += CHUNK) {
         const rows = Math.min(CHUNK, batchSize - done);
@@ -287,9 +327,7 @@ export function forwardInChunks(network: Network, input: Float32Array, batchSize
   const compiled = compileNetwork(network);
   const chunk = options.chunkSize ?? 1000;
   if (!Number.isSafeInteger(chunk) || chunk < 1) throw new RangeError(`forwardInChunks: chunkSize must be a positive integer, got ${chunk}`);
-  if (!Number.isSafeInteger(batchSize) || batchSize < 0 || input.length !== batchSize * compiled.inputSize) {
-    throw new RangeError(`forward: input has ${input.length} values, expected batchSize ${batchSize} × ${compiled.inputSize}`);
-  }
+  checkBatch(input, batchSize, compiled.inputSize);
   const out = new Float32Array(batchSize * compiled.outputSize);
   for (let done = 0; done < batchSize; done += chunk) {
     const n = Math.min(chunk, batchSize - done);

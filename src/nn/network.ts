@@ -27,6 +27,8 @@ export interface Conv2dLayer {
   outChannels: number;
   kernelSize: number;
   padding: number;
+  /** Step between output positions (PyTorch stride); absent: 1. */
+  stride?: number;
   /** [outChannels, inChannels, kernelSize, kernelSize] */
   weight: Float32Array;
   bias: Float32Array | null;
@@ -47,7 +49,44 @@ export interface FlattenLayer {
   kind: 'flatten';
 }
 
-export type Layer = DenseLayer | Conv2dLayer | ReluLayer | MaxPool2dLayer | FlattenLayer;
+/**
+ * Batch norm in eval mode as the per-channel affine map it is, y = scale[c]·x + shift[c] (scale = γ/√(var + eps),
+ * shift = β − mean·scale), channel c being the first dimension of an item ([C, H, W] or [C]). Imports fold it into
+ * a dense/conv layer right before it; this layer is what remains where nothing precedes it.
+ */
+export interface BatchNormLayer {
+  kind: 'batchnorm';
+  name: string;
+  channels: number;
+  scale: Float32Array;
+  shift: Float32Array;
+}
+
+/** Average pooling with a square window equal to its stride, no padding (PyTorch AvgPool2d(size)). */
+export interface AvgPool2dLayer {
+  kind: 'avgpool2d';
+  size: number;
+}
+
+/** Global average pooling: [C, H, W] → [C, 1, 1] (PyTorch adaptive_avg_pool2d(x, 1)). */
+export interface GlobalAvgPoolLayer {
+  kind: 'globalavgpool';
+}
+
+/**
+ * A residual block: y = body(x) + skip(x), skip empty for the identity (h + relu(fc(h))), or a projection (a strided
+ * 1×1 conv with batch norm). Both paths read the same input; their outputs must have the same shape.
+ */
+export interface ResidualLayer {
+  kind: 'residual';
+  body: Layer[];
+  skip: Layer[];
+}
+
+export type Layer = DenseLayer | Conv2dLayer | ReluLayer | MaxPool2dLayer | FlattenLayer | BatchNormLayer | AvgPool2dLayer | GlobalAvgPoolLayer | ResidualLayer;
+
+/** The kinds a plain chain network had before residual blocks: what training, export and Theorem 1 handle. */
+export const CHAIN_LAYER_KINDS: readonly Layer['kind'][] = ['dense', 'conv2d', 'relu', 'maxpool2d', 'flatten'];
 
 export interface Network {
   /** Shape of one input, without the batch dimension: [784] for an MLP, [1, 28, 28] for LeNet5. */
@@ -71,11 +110,30 @@ export function isParameterised(layer: Layer): layer is DenseLayer | Conv2dLayer
   return layer.kind === 'dense' || layer.kind === 'conv2d';
 }
 
-/** Number of weights and biases. */
+/** Every layer, residual blocks' bodies and skips included (depth first, in forward order). */
+export function allLayers(layers: readonly Layer[]): Layer[] {
+  const out: Layer[] = [];
+  for (const layer of layers) {
+    out.push(layer);
+    if (layer.kind === 'residual') out.push(...allLayers(layer.body), ...allLayers(layer.skip));
+  }
+  return out;
+}
+
+/** Number of weights and biases (batch norms count their scale and shift). */
 export function parameterCount(network: Network): number {
   let count = 0;
-  for (const layer of network.layers) {
+  for (const layer of allLayers(network.layers)) {
     if (isParameterised(layer)) count += layer.weight.length + (layer.bias?.length ?? 0);
+    else if (layer.kind === 'batchnorm') count += 2 * layer.channels;
   }
   return count;
+}
+
+/** The first layer outside the plain chain (residual block, batch norm, average pooling, strided conv), or null. */
+export function firstGraphLayer(network: Network): { index: number; layer: Layer } | null {
+  for (const [index, layer] of network.layers.entries()) {
+    if (!CHAIN_LAYER_KINDS.includes(layer.kind) || (layer.kind === 'conv2d' && (layer.stride ?? 1) !== 1)) return { index, layer };
+  }
+  return null;
 }

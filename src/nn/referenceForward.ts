@@ -4,16 +4,19 @@
  * zero padding, stride 1; MaxPool2d(size) with stride = size, remainder dropped; flatten row-major).
  * It is the oracle the fast forward pass is tested against; do not optimise it.
  */
-import type { Network } from './network.js';
+import type { Layer, Network } from './network.js';
 
 /** Logits (or last-layer outputs) for `batchSize` inputs laid out one after another, in float64. */
 export function referenceForward(network: Network, input: Float64Array | Float32Array, batchSize: number): Float64Array {
-  let shape = [...network.inputShape];
-  let x = Float64Array.from(input);
-  const itemSize = shape.reduce((a, b) => a * b, 1);
-  if (x.length !== batchSize * itemSize) throw new RangeError(`referenceForward: input has ${x.length} values, expected ${batchSize}×${itemSize}`);
+  const itemSize = network.inputShape.reduce((a, b) => a * b, 1);
+  if (input.length !== batchSize * itemSize) throw new RangeError(`referenceForward: input has ${input.length} values, expected ${batchSize}×${itemSize}`);
+  return applyLayers(network.layers, Float64Array.from(input), [...network.inputShape], batchSize).x;
+}
 
-  for (const layer of network.layers) {
+function applyLayers(layers: readonly Layer[], input: Float64Array, inputShape: number[], batchSize: number): { x: Float64Array; shape: number[] } {
+  let x = input;
+  let shape = inputShape;
+  for (const layer of layers) {
     switch (layer.kind) {
       case 'dense': {
         const { inFeatures: n, outFeatures: m, weight, bias } = layer;
@@ -32,10 +35,11 @@ export function referenceForward(network: Network, input: Float64Array | Float32
       }
       case 'conv2d': {
         const { inChannels: c, outChannels: oc, kernelSize: k, padding: p, weight, bias } = layer;
+        const stride = layer.stride ?? 1;
         const [ci, h, w] = shape as [number, number, number];
         if (shape.length !== 3 || ci !== c) throw new RangeError(`referenceForward: ${layer.name} expects [${c}, h, w], got [${shape}]`);
-        const oh = h + 2 * p - k + 1;
-        const ow = w + 2 * p - k + 1;
+        const oh = Math.floor((h + 2 * p - k) / stride) + 1;
+        const ow = Math.floor((w + 2 * p - k) / stride) + 1;
         const y = new Float64Array(batchSize * oc * oh * ow);
         for (let b = 0; b < batchSize; b++) {
           for (let o = 0; o < oc; o++) {
@@ -45,8 +49,8 @@ export function referenceForward(network: Network, input: Float64Array | Float32
                 for (let ch = 0; ch < c; ch++) {
                   for (let ky = 0; ky < k; ky++) {
                     for (let kx = 0; kx < k; kx++) {
-                      const iy = yy + ky - p;
-                      const ix = xx + kx - p;
+                      const iy = yy * stride + ky - p;
+                      const ix = xx * stride + kx - p;
                       if (iy < 0 || iy >= h || ix < 0 || ix >= w) continue; // zero padding
                       sum += weight[((o * c + ch) * k + ky) * k + kx]! * x[((b * c + ch) * h + iy) * w + ix]!;
                     }
@@ -98,7 +102,50 @@ export function referenceForward(network: Network, input: Float64Array | Float32
         shape = [shape.reduce((a, b) => a * b, 1)];
         break;
       }
+      case 'batchnorm': {
+        const plane = shape.slice(1).reduce((a, b) => a * b, 1);
+        const y = new Float64Array(x.length);
+        for (let i = 0; i < x.length; i++) {
+          const c = Math.floor(i / plane) % layer.channels;
+          y[i] = x[i]! * layer.scale[c]! + layer.shift[c]!;
+        }
+        x = y;
+        break;
+      }
+      case 'avgpool2d':
+      case 'globalavgpool': {
+        const [c, h, w] = shape as [number, number, number];
+        const sh = layer.kind === 'avgpool2d' ? layer.size : h;
+        const sw = layer.kind === 'avgpool2d' ? layer.size : w;
+        const oh = Math.floor(h / sh);
+        const ow = Math.floor(w / sw);
+        const y = new Float64Array(batchSize * c * oh * ow);
+        for (let b = 0; b < batchSize; b++) {
+          for (let ch = 0; ch < c; ch++) {
+            for (let yy = 0; yy < oh; yy++) {
+              for (let xx = 0; xx < ow; xx++) {
+                let sum = 0;
+                for (let dy = 0; dy < sh; dy++) for (let dx = 0; dx < sw; dx++) sum += x[((b * c + ch) * h + yy * sh + dy) * w + xx * sw + dx]!;
+                y[((b * c + ch) * oh + yy) * ow + xx] = sum / (sh * sw);
+              }
+            }
+          }
+        }
+        x = y;
+        shape = [c, oh, ow];
+        break;
+      }
+      case 'residual': {
+        const body = applyLayers(layer.body, Float64Array.from(x), [...shape], batchSize);
+        const skip = applyLayers(layer.skip, Float64Array.from(x), [...shape], batchSize);
+        if (body.shape.join() !== skip.shape.join()) throw new RangeError(`referenceForward: residual body gives [${body.shape}], skip [${skip.shape}]`);
+        const y = new Float64Array(body.x.length);
+        for (let i = 0; i < y.length; i++) y[i] = body.x[i]! + skip.x[i]!;
+        x = y;
+        shape = body.shape;
+        break;
+      }
     }
   }
-  return x;
+  return { x, shape };
 }

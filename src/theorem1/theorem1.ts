@@ -219,7 +219,10 @@ export function planTheorem1(network: Network, options: Theorem1PlanOptions, sou
   layers.forEach((layer: Layer, i) => {
     const kind = (layer as { kind?: unknown }).kind;
     if (kind !== 'dense' && kind !== 'conv2d' && !COPIED_KINDS.has(String(kind))) {
-      throw new InputError(`${source}: layer ${i} has kind '${String(kind)}', which the Theorem 1 construction does not support (supported: dense, conv2d, relu, maxpool2d, flatten)`);
+      throw new InputError(`${source}: layer ${i} has kind '${String(kind)}', which the Theorem 1 construction does not support yet (supported: dense, conv2d, relu, maxpool2d, flatten)`);
+    }
+    if (layer.kind === 'conv2d' && (layer.stride ?? 1) !== 1) {
+      throw new InputError(`${source}: layer ${layer.name} is a convolution with stride ${layer.stride}, which the Theorem 1 construction does not support yet (stride 1 only)`);
     }
   });
   const parameterised = layers.filter((l) => l.kind === 'dense' || l.kind === 'conv2d');
@@ -261,6 +264,7 @@ export function planTheorem1(network: Network, options: Theorem1PlanOptions, sou
       else stages[stages.length - 1]!.after.push(copied);
       continue;
     }
+    if (layer.kind !== 'dense' && layer.kind !== 'conv2d') throw new InputError(`${source}: layer ${i} of kind '${layer.kind}' is not supported`);
     const first = stages.length === 0;
     const last = layer === parameterised[parameterised.length - 1];
     const carry = constant && !last;

@@ -471,7 +471,7 @@ function mlpGraph(middle: OnnxTypes.INodeProto, initializers: OnnxTypes.ITensorP
 
 test('an unsupported op is refused naming the op, the node, the file and the supported ops', () => {
   const bytes = mlpGraph(node('Sigmoid', ['/fc1/Gemm_output_0'], ['/act/output'], '/act/Sigmoid'));
-  assertInputError(() => networkFromOnnxBytes(bytes, 'model.onnx'), /^unsupported ONNX op 'Sigmoid' at node '\/act\/Sigmoid' in model\.onnx; supported: Gemm, MatMul/);
+  assertInputError(() => networkFromOnnxBytes(bytes, 'model.onnx'), /^unsupported ONNX op 'Sigmoid' at node '\/act\/Sigmoid' in model\.onnx \(only ReLU networks are supported.*retrain with ReLU\); supported: Gemm, MatMul/);
 });
 
 test('garbage and empty bytes are refused naming the file', () => {
@@ -536,12 +536,13 @@ test('non-finite weights, a misplaced Add, a branch, and unsupported attributes 
     ],
     initializers: [floatTensor('fc1.weight', [3, 4], values(12, 1))],
   });
-  assertInputError(() => networkFromOnnxBytes(branch, 'branch.onnx'), /tensor 'r' feeds 2 nodes.*single chain/);
+  assertInputError(() => networkFromOnnxBytes(branch, 'branch.onnx'), /tensor 'r' feeds 2 nodes.*do not meet at one Add; only residual blocks/);
 
   const strided = convModel('Flatten');
   const decoded = onnx.ModelProto.decode(strided.bytes);
-  (decoded.graph as OnnxTypes.GraphProto).node[0]!.attribute!.find((a) => a.name === 'strides')!.ints = [2, 2];
-  assertInputError(() => networkFromOnnxBytes(onnx.ModelProto.encode(decoded).finish(), 'stride.onnx'), /Conv at node '\/conv1\/Conv' in stride\.onnx: strides \[2, 2\]/);
+  // Equal strides are read (stride 2 here); unequal ones are refused.
+  (decoded.graph as OnnxTypes.GraphProto).node[0]!.attribute!.find((a) => a.name === 'strides')!.ints = [2, 1];
+  assertInputError(() => networkFromOnnxBytes(onnx.ModelProto.encode(decoded).finish(), 'stride.onnx'), /Conv at node '\/conv1\/Conv' in stride\.onnx: strides \[2, 1\] \(only equal strides/);
 
   const scaled = mlpGraph(relu);
   const model = onnx.ModelProto.decode(scaled);
