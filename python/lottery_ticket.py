@@ -322,9 +322,11 @@ def _stage_np(stage: Stage, z: np.ndarray) -> np.ndarray:
     g = stage.geometry
     batch = z.shape[0]
     u = stage.unit_weight.astype(np.float64)
+    # Depth l+1 (inputCopies): no first layer, the kept inputs are read as they are (any sign); otherwise σ(u·z).
+    act = (lambda h: h) if g.get("inputCopies") else (lambda h: np.maximum(h, 0.0))
     if g["kind"] == "dense":
         z = z.reshape(batch, -1)
-        hidden = np.maximum(z[:, stage.unit_input] * u, 0.0)  # [batch, L]
+        hidden = act(z[:, stage.unit_input] * u)  # [batch, L]
         out = np.zeros((batch, g["outUnits"]))
         rows = np.repeat(np.arange(g["outUnits"]), np.diff(stage.edge_offsets))
         np.add.at(out.T, rows, (hidden[:, stage.edge_unit] * stage.edge_weight.astype(np.float64)).T)
@@ -332,7 +334,7 @@ def _stage_np(stage: Stage, z: np.ndarray) -> np.ndarray:
     k, p = g["kernelSize"], g["padding"]
     h, w, oh, ow = g["inputHeight"], g["inputWidth"], g["outputHeight"], g["outputWidth"]
     z = z.reshape(batch, g["inUnits"], h, w)
-    hidden = np.maximum(z[:, stage.unit_input] * u[None, :, None, None], 0.0)  # [batch, L, h, w]
+    hidden = act(z[:, stage.unit_input] * u[None, :, None, None])  # [batch, L, h, w]
     padded = np.zeros((batch, hidden.shape[1], h + 2 * p + k, w + 2 * p + k))
     padded[:, :, p:p + h, p:p + w] = hidden
     out = np.zeros((batch, g["outUnits"], oh, ow))
@@ -497,9 +499,12 @@ def _torch_module(ticket: Ticket, dtype: Any, sparse: Optional[bool]) -> Any:
             self.sparse = sparse if sparse is not None else density < 0.1
             matrix = torch.sparse_coo_tensor(index, values, shape).coalesce()
             self.register_buffer("weight", matrix if self.sparse else matrix.to_dense())
+            self.relu = not g.get("inputCopies")  # depth l+1: the copies are read as they are
 
         def forward(self, z):
-            hidden = torch.relu(z.flatten(1)[:, self.unit_input] * self.unit_weight)
+            hidden = z.flatten(1)[:, self.unit_input] * self.unit_weight
+            if self.relu:
+                hidden = torch.relu(hidden)
             if self.sparse:
                 return torch.sparse.mm(self.weight, hidden.t()).t()
             return hidden @ self.weight.t()
@@ -519,10 +524,13 @@ def _torch_module(ticket: Ticket, dtype: Any, sparse: Optional[bool]) -> Any:
             rows = np.repeat(np.arange(g["outUnits"]), np.diff(stage.edge_offsets))
             weight[rows, stage.edge_unit, stage.edge_tap // k, stage.edge_tap % k] = stage.edge_weight
             self.register_buffer("weight", torch.as_tensor(weight).to(dtype))
+            self.relu = not g.get("inputCopies")  # depth l+1: the copies are read as they are
 
         def forward(self, z):
             z = z.reshape((z.shape[0],) + self.in_shape)
-            hidden = torch.relu(z[:, self.unit_input] * self.unit_weight)
+            hidden = z[:, self.unit_input] * self.unit_weight
+            if self.relu:
+                hidden = torch.relu(hidden)
             return torch.nn.functional.conv2d(hidden, self.weight, padding=self.padding)
 
     class TicketModule(nn.Module):

@@ -12,9 +12,9 @@
  *
  * Subset sums: a copy (o, c) of stage 1 matches Ã₁[o, j] by products v·u over the block of j, as in the 2l
  * construction; a copy (o, c) of stage i ≥ 2 matches Ã_i[o, j] by a subset of the random weights v from the ρ_{i−1}
- * copies of j to it (n_i = ρ_{i−1} values per instance). Stage i ≥ 2 needs inputs ≥ 0 (a ReLU before it): then the
- * kept copies enter the sums as they are (hidden unit r of the ticket's stage is input r with weight 1, so the
- * sparse forward pass, the export and the file format of 2l tickets carry over).
+ * copies of j to it (n_i = ρ_{i−1} values per instance). The kept copies enter the sums as they are, of any sign (in
+ * the ticket, hidden unit r of such a stage is input r with weight 1 and no ReLU, so the masks, the file format
+ * and the export of 2l tickets carry over).
  *
  * Certificate (normalised domain, ‖z‖ ≤ 1, ‖Ã_i‖ ≤ 1, so every target activation x_i has ‖x_i‖ ≤ 1). Let Y_i be
  * the ticket's copies after stage i and X̄_i = x_i ⊗ 1 the target's activation repeated ρ_i times. Stage 1 errs
@@ -55,7 +55,8 @@ export function copyStage(base: PlannedStage, stageIndex: number, outputCopies: 
     target,
     outUnits: base.outUnits * outputCopies,
     outputCopies,
-    ...(inputCopies !== null ? { inUnits: base.inUnits * inputCopies, inputCopies, sampleCount: inputCopies, edgeLayer: stageIndex + 2 } : { edgeLayer: 2 }),
+    // A stage reading copies sums them as they are, whatever their sign: one branch.
+    ...(inputCopies !== null ? { inUnits: base.inUnits * inputCopies, inputCopies, sampleCount: inputCopies, edgeLayer: stageIndex + 2, twoBranch: false } : { edgeLayer: 2 }),
   };
 }
 
@@ -131,11 +132,6 @@ export async function pruneLPlusOne(network: Network, options: PruneOptions, sol
   }
   const base = planTheorem1(network, { sampleCounts: 1, ...(options.inputDomain ? { inputDomain: options.inputDomain } : {}), ...(options.inputRadius !== undefined ? { inputRadius: options.inputRadius } : {}) });
   const layers = base.stages.length;
-  base.stages.forEach((stage, i) => {
-    if (i > 0 && stage.twoBranch) {
-      throw new InputError(`target: layer ${stage.name} receives inputs that may be negative (no ReLU before it); the l+1 construction sums copies of its inputs as they are and needs them ≥ 0 — use the 2l construction`);
-    }
-  });
   const given = options.sampleCounts === undefined ? null : Array.isArray(options.sampleCounts) ? options.sampleCounts : [options.sampleCounts];
   if (given !== null && given.length !== 1 && given.length !== layers) throw new InputError(`samples: expected 1 or ${layers} values (one per parameterised layer), got ${given.length}`);
   for (const n of given ?? []) if (!Number.isInteger(n) || n < 1 || n > MAX_SAMPLE_COUNT) throw new InputError(`samples: n must be an integer in [1, ${MAX_SAMPLE_COUNT}], got ${n}`);

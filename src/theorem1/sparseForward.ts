@@ -257,14 +257,22 @@ function run(layer: Prepared, x: Float64Array, batch: number): Float64Array {
 const stages = new WeakMap<MaterializedStage, Prepared>();
 
 /**
- * A dense ticket stage (M_{2i-1} units then M_{2i} edges) on feature-major x ([inUnits, batch]). The stage is
+ * A dense ticket stage (M_{2i-1} units then M_{2i} edges; a depth-(l+1) stage's edges straight from its input) on
+ * feature-major x ([inUnits, batch]). The stage is
  * prepared on first use and cached with it (materialised stages are never edited).
  */
 export function denseStageForward(stage: MaterializedStage, x: Float64Array, batch: number): Float64Array {
   let layer = stages.get(stage);
   if (!layer) {
     const g = stage.geometry;
-    layer = prepare(g.inUnits, g.outUnits, stage.edgeOffsets, stage.edgeUnit, stage.edgeWeight, new Float64Array(g.outUnits), { input: stage.unitInput, weight: stage.unitWeight });
+    if (g.inputCopies) {
+      // Depth l+1: no first layer; the kept edges read the stage's input (the copies) as they are, any sign.
+      const edgeInput = new Int32Array(stage.edgeUnit.length);
+      for (let e = 0; e < edgeInput.length; e++) edgeInput[e] = stage.unitInput[stage.edgeUnit[e]!]!;
+      layer = prepare(g.inUnits, g.outUnits, stage.edgeOffsets, edgeInput, stage.edgeWeight, new Float64Array(g.outUnits), null);
+    } else {
+      layer = prepare(g.inUnits, g.outUnits, stage.edgeOffsets, stage.edgeUnit, stage.edgeWeight, new Float64Array(g.outUnits), { input: stage.unitInput, weight: stage.unitWeight });
+    }
     stages.set(stage, layer);
   }
   return run(layer, x, batch);

@@ -215,7 +215,7 @@ export function applyCopiedLayer(layer: CopiedLayer, x: Activation, batch: numbe
   }
 }
 
-/** One layer pair: hidden σ(u_q·x_{j(q)}) for the kept units, then the kept edges of M_{2i}. */
+/** One layer pair: hidden σ(u_q·x_{j(q)}) for the kept units (x itself for a depth-(l+1) stage), then the kept edges of M_{2i}. */
 export function stageForward(stage: MaterializedStage, x: Activation, batch: number): Activation {
   const g = stage.geometry;
   // Dense stages run in the WebAssembly kernels of sparseForward.ts (same sums, same order).
@@ -226,6 +226,8 @@ export function stageForward(stage: MaterializedStage, x: Activation, batch: num
   const run = positions * batch;
   // live[q] = 0 when hidden unit q is 0 for the whole batch (e.g. a blank border pixel): its edges add only zeros.
   const live = new Uint8Array(units);
+  // Depth l+1 (inputCopies): no first layer, the kept inputs are read as they are (any sign); otherwise σ(u·x).
+  const relu = !g.inputCopies;
   for (let q = 0; q < units; q++) {
     const u = stage.unitWeight[q]!;
     const src = stage.unitInput[q]! * run;
@@ -233,7 +235,7 @@ export function stageForward(stage: MaterializedStage, x: Activation, batch: num
     let any = 0;
     for (let i = 0; i < run; i++) {
       const v = u * x.data[src + i]!;
-      if (v > 0) {
+      if (v > 0 || (!relu && v !== 0)) {
         hidden[dst + i] = v;
         any = 1;
       }

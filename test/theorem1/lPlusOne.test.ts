@@ -26,7 +26,7 @@ import { layerStream, randomDepth, randomWeight } from '../../src/theorem1/theor
 import { materializeTicket, ticketForward, type Ticket } from '../../src/theorem1/ticket.js';
 import { ticketToNetwork } from '../../src/theorem1/toNetwork.js';
 import { verifyTicket } from '../../src/theorem1/verify.js';
-import { augment, ballInputs, fullMaskedNetwork, maxRowDistance, syncSolver, tinyConvNet, tinyMlp } from './fixtures.js';
+import { augment, ballInputs, fillWeights, fullMaskedNetwork, maxRowDistance, syncSolver, tinyConvNet, tinyMlp } from './fixtures.js';
 
 after(() => closeSolverPool());
 
@@ -162,8 +162,24 @@ test('l+1: the ticket file round-trips and a ticket with inconsistent copy field
   assert.throws(() => decodeTicket(concatChunks(encodeTicket(twoL)), 'mixed.ticket'), /does not belong to a pensia2020-theorem1 ticket/);
 });
 
-test('l+1: a layer whose input may be negative (no ReLU before it) is refused', async () => {
-  const network: Network = { inputShape: [4], layers: [denseLayer('fc1', 4, 5, true), denseLayer('fc2', 5, 3, true)] };
-  await assert.rejects(pruneLPlusOne(network, base({ sampleCounts: 6, inputRadius: 2 }), syncSolver), (e: unknown) => e instanceof InputError && /fc2 receives inputs that may be negative/.test(e.message));
+test('l+1: layers reading signed inputs (no ReLU before them) are approximated too: measured ≤ certified, slow path equal', async () => {
+  const linear = fillWeights({ inputShape: [4], layers: [denseLayer('fc1', 4, 5, true), denseLayer('fc2', 5, 3, true)] }, 8);
+  const conv = fillWeights({
+    inputShape: [1, 6, 6],
+    layers: [conv2dLayer('conv1', 1, 2, 3, 1, true), { kind: 'maxpool2d', size: 2 }, conv2dLayer('conv2', 2, 2, 2, 0, true), { kind: 'flatten' }, denseLayer('fc', 8, 3, true)],
+  }, 9);
+  for (const network of [linear, conv]) {
+    const { ticket } = await pruneLPlusOne(network, base({ tolerance: 0.1, inputRadius: 2, inputDomain: 'any', objective: 'closest' }), syncSolver);
+    assert.ok(ticket.meta.stages.slice(1).every((g) => g.inputCopies !== undefined && !g.twoBranch));
+    const size = network.inputShape.reduce((a, b) => a * b, 1);
+    const x = ballInputs(4, 2000, size, 2, false);
+    const g = ticketForward(materializeTicket(ticket), x, 2000);
+    const measured = maxRowDistance(targetForward(network, x, 2000), g, 2000);
+    assert.ok(measured > 0 && measured <= ticket.meta.certificate.realBound, `measured ${measured} vs ${ticket.meta.certificate.realBound}`);
+    // The later stages read negative copies as they are: the full random network (no ReLU there) agrees.
+    const slow = referenceForward(fullMaskedNetwork(ticket), augment(ticket, x.subarray(0, 16 * size), 16), 16);
+    for (let i = 0; i < slow.length; i++) slow[i]! *= ticket.meta.outputScale;
+    assert.ok(maxRowDistance(g.subarray(0, slow.length), slow, 16) <= 1e-9 * (1 + maxRowDistance(slow, new Float64Array(slow.length), 16)));
+  }
   await assert.rejects(pruneLPlusOne(tinyMlp(), base({ failureProbability: 0.01, inputRadius: 2 }), syncSolver), /failureProbability/);
 });
