@@ -209,7 +209,7 @@ export function constructionsDensityFigure(points: readonly DensityRecord[], tic
     logX: true,
     logY: true,
     markers: true,
-    legend: 'bottom-right',
+    legend: 'top-right',
     width: 820,
     height: 420,
     idPrefix: 'constructions-density',
