@@ -7,7 +7,7 @@ import { readFileSync } from 'node:fs';
 import onnxProto from 'onnx-proto';
 import type { onnx as OnnxTypes } from 'onnx-proto';
 import { InputError } from '../core/errors.js';
-import type { Network } from '../nn/network.js';
+import type { Layer, Network } from '../nn/network.js';
 import { writeFileAtomic } from './atomicFile.js';
 import { encodeFloatTensor, DataType, type TensorProto } from './onnxTensor.js';
 import { networkFromOnnxBytes, type OnnxImportOptions } from './onnxImport.js';
@@ -39,6 +39,10 @@ type AttributeProto = OnnxTypes.IAttributeProto;
 
 export function intAttribute(name: string, value: number): AttributeProto {
   return { name, type: onnx.AttributeProto.AttributeType.INT, i: value };
+}
+
+export function floatAttribute(name: string, value: number): AttributeProto {
+  return { name, type: onnx.AttributeProto.AttributeType.FLOAT, f: value };
 }
 
 export function intsAttribute(name: string, values: number[]): AttributeProto {
@@ -101,7 +105,9 @@ export function onnxBytesFromNetwork(network: Network, options: OnnxExportOption
     shape = [shape.reduce((a, b) => a * b, 1)];
   };
 
-  network.layers.forEach((layer, index) => {
+  let blocks = 0;
+  const emit = (layers: readonly Layer[], prefix: string): void => layers.forEach((layer, position) => {
+    const index = prefix === '' ? position : `${prefix}.${position}`;
     switch (layer.kind) {
       case 'dense': {
         const scope = uniqueScope(layer.name || `layers.${index}`);
@@ -127,14 +133,15 @@ export function onnxBytesFromNetwork(network: Network, options: OnnxExportOption
       }
       case 'conv2d': {
         const scope = uniqueScope(layer.name || `layers.${index}`);
-        if ((layer.stride ?? 1) !== 1) throw new InputError(`ONNX export: convolution '${scope}' has stride ${layer.stride}; the export writes stride-1 convolutions`);
+        const stride = layer.stride ?? 1;
         const k = layer.kernelSize;
         const p = layer.padding;
         if (shape.length !== 3 || shape[0] !== layer.inChannels) {
           throw new InputError(`ONNX export: conv2d layer '${scope}' expects [batch, ${layer.inChannels}, h, w] but receives ${shapeText(shape)}`);
         }
-        const height = shape[1]! + 2 * p - k + 1;
-        const width = shape[2]! + 2 * p - k + 1;
+        if (!(Number.isInteger(stride) && stride >= 1)) throw new InputError(`ONNX export: conv2d layer '${scope}' has stride ${stride}`);
+        const height = Math.floor((shape[1]! + 2 * p - k) / stride) + 1;
+        const width = Math.floor((shape[2]! + 2 * p - k) / stride) + 1;
         if (!(k >= 1 && p >= 0 && height >= 1 && width >= 1)) {
           throw new InputError(`ONNX export: conv2d layer '${scope}' (kernel ${k}, padding ${p}) does not fit its input ${shapeText(shape)}`);
         }
@@ -151,7 +158,7 @@ export function onnxBytesFromNetwork(network: Network, options: OnnxExportOption
           intAttribute('group', 1),
           intsAttribute('kernel_shape', [k, k]),
           intsAttribute('pads', [p, p, p, p]),
-          intsAttribute('strides', [1, 1]),
+          intsAttribute('strides', [stride, stride]),
         ]);
         shape = [layer.outChannels, height, width];
         break;
@@ -172,10 +179,58 @@ export function onnxBytesFromNetwork(network: Network, options: OnnxExportOption
       case 'flatten':
         flatten(uniqueScope(`flatten.${index}`));
         break;
-      default:
-        throw new InputError(`ONNX export: layer ${index} (${layer.kind}) is not supported by the export (it writes dense, conv2d, relu, maxpool2d and flatten)`);
+      case 'avgpool2d':
+      case 'globalavgpool': {
+        const scope = uniqueScope(`pool.${index}`);
+        if (shape.length !== 3) throw new InputError(`ONNX export: ${layer.kind} layer ${index} needs [batch, c, h, w], receives ${shapeText(shape)}`);
+        if (layer.kind === 'globalavgpool') {
+          addNode('GlobalAveragePool', scope, [current]);
+          shape = [shape[0]!, 1, 1];
+          break;
+        }
+        const s = layer.size;
+        if (!(Number.isInteger(s) && s >= 1) || Math.floor(shape[1]! / s) < 1 || Math.floor(shape[2]! / s) < 1) {
+          throw new InputError(`ONNX export: avgpool2d layer ${index} (size ${s}) does not fit its input ${shapeText(shape)}`);
+        }
+        addNode('AveragePool', scope, [current], [intsAttribute('kernel_shape', [s, s]), intsAttribute('strides', [s, s])]);
+        shape = [shape[0]!, Math.floor(shape[1]! / s), Math.floor(shape[2]! / s)];
+        break;
+      }
+      case 'batchnorm': {
+        // The affine map exactly: γ = scale, β = shift, mean 0, variance 1, ε = 0, so (x − 0)/√(1 + 0)·γ + β = scale·x + shift.
+        const scope = uniqueScope(layer.name || `bn.${index}`);
+        const c = layer.channels;
+        if (shape[0] !== c) throw new InputError(`ONNX export: batch norm '${scope}' has ${c} channels, receives ${shapeText(shape)}`);
+        checkLength(scope, 'scale', layer.scale.length, c);
+        checkLength(scope, 'shift', layer.shift.length, c);
+        initializers.push(
+          encodeFloatTensor(`${scope}.weight`, [c], layer.scale),
+          encodeFloatTensor(`${scope}.bias`, [c], layer.shift),
+          encodeFloatTensor(`${scope}.running_mean`, [c], new Float32Array(c)),
+          encodeFloatTensor(`${scope}.running_var`, [c], new Float32Array(c).fill(1)),
+        );
+        addNode('BatchNormalization', scope, [current, `${scope}.weight`, `${scope}.bias`, `${scope}.running_mean`, `${scope}.running_var`], [floatAttribute('epsilon', 0)]);
+        break;
+      }
+      case 'residual': {
+        const scope = uniqueScope(`block${blocks++}`);
+        const start = current;
+        const startShape = shape;
+        emit(layer.body, `${index}.body`);
+        const bodyOut = current;
+        const bodyShape = shape;
+        current = start;
+        shape = startShape;
+        emit(layer.skip, `${index}.skip`);
+        if (shape.length !== bodyShape.length || shape.some((d, i) => d !== bodyShape[i])) {
+          throw new InputError(`ONNX export: residual block '${scope}' adds ${shapeText(bodyShape)} and ${shapeText(shape)}`);
+        }
+        addNode('Add', scope, [bodyOut, current]);
+        break;
+      }
     }
   });
+  emit(network.layers, '');
   if (current === ONNX_INPUT_NAME) addNode('Identity', 'identity', [current]);
   // The last node writes the graph output directly.
   nodes[nodes.length - 1]!.output = [ONNX_OUTPUT_NAME];

@@ -10,6 +10,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { InputError } from '../../src/core/errors.js';
+import { onnxBytesFromNetwork } from '../../src/io/onnx.js';
 import { networkFromOnnxBytes } from '../../src/io/onnxImport.js';
 import { loadMnist } from '../../src/io/mnist.js';
 import { decodeSafetensors } from '../../src/io/safetensors.js';
@@ -78,4 +79,23 @@ test('a Sigmoid MLP is refused in one line naming the op, the node and what to d
     assert.match(e.message, /unsupported ONNX op 'Sigmoid' at node '\/Sigmoid' in sigmoid_mlp\.onnx \(only ReLU networks are supported.*retrain with ReLU\)/);
     return true;
   });
+});
+
+test('networks with residual blocks, batch norm, strides and pooling export to ONNX: onnxruntime gives our logits, and they read back the same', async () => {
+  const ort = await import('onnxruntime-node');
+  for (const name of ['residual_mlp', 'tiny_resnet', 'normalised_mlp']) {
+    const network = load(name);
+    const bytes = onnxBytesFromNetwork(network);
+    const ours = forward(network, inputs, IMAGES);
+    const session = await ort.InferenceSession.create(bytes, { intraOpNumThreads: 1, interOpNumThreads: 1 });
+    const result = await session.run({ input: new ort.Tensor('float32', inputs, [IMAGES, ...network.inputShape]) });
+    await session.release();
+    const theirs = result['logits']!.data as Float32Array;
+    let worst = 0;
+    for (let i = 0; i < ours.length; i++) worst = Math.max(worst, Math.abs(theirs[i]! - ours[i]!));
+    assert.ok(worst <= 1e-5, `${name}: onnxruntime differs by ${worst}`);
+    const again = networkFromOnnxBytes(bytes, `${name}.exported.onnx`);
+    assert.deepEqual(kinds(again), kinds(network), name);
+    assert.deepEqual(Array.from(forward(again, inputs, IMAGES)), Array.from(ours), `${name}: read back`);
+  }
 });
