@@ -87,8 +87,8 @@ class TinyResNet(nn.Module):
         x = self.block1(x)
         x = self.block2(x)
         x = self.pool(x)
-        x = torch.flatten(nn.functional.adaptive_avg_pool2d(x, 1), 1)
-        return self.fc(x)
+        x = nn.functional.adaptive_avg_pool2d(x, 1)
+        return self.fc(x.view(x.size(0), -1))  # torch writes Shape → Gather → Unsqueeze → Concat → Reshape
 
 
 class LeNet5View(nn.Module):
@@ -153,24 +153,26 @@ def main(out_dir):
     images = torch.from_numpy(mnist_test_images(IMAGES))
     resnet = TinyResNet()
     # (name, model, inputs, opset, constant folding: torch folds batch norm into the conv before it when on)
+    # tiny_resnet_fixed: the same network exported with a fixed batch of 1 (no dynamic axes), opset 14.
     cases = [
         ("residual_mlp", ResidualMlp(), images.reshape(IMAGES, 784), 13, True),
         ("tiny_resnet", resnet, images, 13, True),
         ("tiny_resnet_bn", resnet, images, 17, False),
+        ("tiny_resnet_fixed", resnet, images, 14, True),
         ("normalised_mlp", NormalisedMlp(), images.reshape(IMAGES, 784), 15, True),
         ("lenet5_view", LeNet5View(), images.reshape(IMAGES, 784), 11, True),
         ("sigmoid_mlp", SigmoidMlp(), images.reshape(IMAGES, 784), 17, True),
     ]
     for name, model, x, opset, folding in cases:
-        if name != "tiny_resnet_bn":
+        if not name.startswith("tiny_resnet_"):
             randomise_batch_norms(model, generator)
         model.eval()
         with torch.no_grad():
             logits = model(x).double().numpy()
         path = os.path.join(out_dir, f"{name}.onnx")
+        dynamic = None if name.endswith("_fixed") else {"input": {0: "batch"}, "logits": {0: "batch"}}
         torch.onnx.export(model, x[:1], path, input_names=["input"], output_names=["logits"],
-                          dynamic_axes={"input": {0: "batch"}, "logits": {0: "batch"}}, opset_version=opset,
-                          do_constant_folding=folding)
+                          dynamic_axes=dynamic, opset_version=opset, do_constant_folding=folding)
         lt.write_safetensors(os.path.join(out_dir, f"{name}.logits.safetensors"), {"logits": logits},
                              {"made_by": "interop/pytorch/make_fixtures.py", "torch": torch.__version__, "opset": str(opset)})
         print(f"wrote {name}.onnx (opset {opset}, constant folding {folding}) and {name}.logits.safetensors")

@@ -1,7 +1,8 @@
 // Real PyTorch models (issue 13), exported by torch.onnx.export in eval mode by interop/pytorch/make_fixtures.py
 // (`npm run interop:pytorch` re-makes them where /usr/bin/python3 has torch): a residual MLP (h + relu(fc(h))), a
 // tiny ResNet (stem conv + batch norm, an identity block, a strided 1×1 projection block, average and global average
-// pooling) exported with batch norm folded by torch and again unfolded (BatchNormalization nodes, opset 17), an MLP
+// pooling, x.view(x.size(0), -1): Shape → Gather → Unsqueeze → Concat → Reshape) exported with batch norm folded by
+// torch, again unfolded (BatchNormalization nodes, opset 17) and with a fixed batch of 1 (opset 14), an MLP
 // with batch norm on its input (nothing to fold into), the LeNet5 of docs/model-files.md with x.view(-1, 1, 28, 28)
 // and dropout (opset 11), and a Sigmoid MLP that must be refused. Our fast and reference forward passes give
 // PyTorch's logits on the first 100 MNIST test images within 1e-4.
@@ -35,7 +36,7 @@ function torchLogits(name: string): Float64Array {
 
 const kinds = (network: Network): string[] => allLayers(network.layers).map((l) => (l.kind === 'conv2d' && (l.stride ?? 1) !== 1 ? `conv2d/${l.stride}` : l.kind));
 
-for (const name of ['residual_mlp', 'tiny_resnet', 'tiny_resnet_bn', 'normalised_mlp', 'lenet5_view']) {
+for (const name of ['residual_mlp', 'tiny_resnet', 'tiny_resnet_bn', 'tiny_resnet_fixed', 'normalised_mlp', 'lenet5_view']) {
   test(`${name}: our forward passes give PyTorch's logits`, () => {
     const network = load(name);
     const expected = torchLogits(name);
@@ -60,7 +61,7 @@ test('the structure read from each file: residual blocks, folded or kept batch n
     assert.deepEqual(block.skip, [], 'identity skip');
   }
   // torch folds batch norm into the conv before it; unfolded, we fold it ourselves: the same structure.
-  for (const name of ['tiny_resnet', 'tiny_resnet_bn']) {
+  for (const name of ['tiny_resnet', 'tiny_resnet_bn', 'tiny_resnet_fixed']) {
     assert.deepEqual(kinds(load(name)), [
       'conv2d', 'relu',
       'residual', 'conv2d', 'relu', 'conv2d', 'relu',
