@@ -399,16 +399,25 @@ class GraphReader {
     return node.opType === 'Add' && inputs.length === 2 && inputs.every((name) => this.constant(name) === null);
   }
 
-  /** From `node` onwards along single-consumer tensors, the first Add of two activations (where a residual block joins). */
-  private joinFrom(node: NodeProto): NodeProto | null {
+  /** The nodes reading tensor `name` as data (Shape nodes only read an activation's dims for a Reshape target). */
+  private dataUsers(name: string): NodeProto[] {
+    return (this.consumers.get(name) ?? []).filter((node) => node.opType !== 'Shape');
+  }
+
+  /** `node`, then the nodes after it while each output is read by exactly one node (bounded: no cycle runs forever). */
+  private *alongChain(node: NodeProto): Generator<NodeProto> {
     let at: NodeProto | undefined = node;
     for (let steps = 0; at && steps <= this.nodes.length; steps++) {
-      if (this.isActivationAdd(at)) return at;
+      yield at;
       const out: string | null | undefined = (at.output ?? [])[0];
-      const next: NodeProto[] = out ? (this.consumers.get(out) ?? []).filter((n) => n.opType !== 'Shape') : [];
-      if (next.length !== 1) return null;
-      at = next[0];
+      const next: NodeProto[] = out ? this.dataUsers(out) : [];
+      at = next.length === 1 ? next[0] : undefined;
     }
+  }
+
+  /** From `node` onwards along single-consumer tensors, the first Add of two activations (where a residual block joins). */
+  private joinFrom(node: NodeProto): NodeProto | null {
+    for (const at of this.alongChain(node)) if (this.isActivationAdd(at)) return at;
     return null;
   }
 
@@ -441,14 +450,7 @@ class GraphReader {
 
   /** Whether tensor `name` is produced by `node` or a node after it along single-consumer tensors. */
   private producedAlong(node: NodeProto, name: string): boolean {
-    let at: NodeProto | undefined = node;
-    for (let steps = 0; at && steps <= this.nodes.length; steps++) {
-      if ((at.output ?? [])[0] === name) return true;
-      const out: string | null | undefined = (at.output ?? [])[0];
-      const next: NodeProto[] = out ? (this.consumers.get(out) ?? []).filter((n) => n.opType !== 'Shape') : [];
-      if (next.length !== 1) return false;
-      at = next[0];
-    }
+    for (const at of this.alongChain(node)) if ((at.output ?? [])[0] === name) return true;
     return false;
   }
 
@@ -464,7 +466,7 @@ class GraphReader {
 
     while (current !== outputName) {
       // Shape nodes only read an activation's dims (for a Reshape target); they are not part of the chain.
-      const users = current === inputName && first !== null ? [first] : (this.consumers.get(current) ?? []).filter((node) => node.opType !== 'Shape');
+      const users = current === inputName && first !== null ? [first] : this.dataUsers(current);
       if (users.length === 0) {
         throw new InputError(`${this.file}: the chain from graph input '${q(inputName)}' ends at tensor '${q(current)}', which no node reads, before reaching graph output '${q(outputName)}'`);
       }

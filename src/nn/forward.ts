@@ -11,7 +11,7 @@
  */
 import { InputError } from '../core/errors.js';
 import { columnsKernel, denseKernel, denseScratch, type ColumnsKernel, type DenseKernel, type DenseScratch } from './wasmKernels.js';
-import { firstGraphLayer, type Network } from './network.js';
+import { isChainLayer, type Network } from './network.js';
 import { checkBatch, compileGraph } from './graphForward.js';
 import { WasmHeap } from './wasmAssembler.js';
 
@@ -159,7 +159,7 @@ export interface CompiledNetwork {
  * joined by those operations (graphForward.ts).
  */
 export function compileNetwork(network: Network): CompiledNetwork {
-  if (firstGraphLayer(network) !== null) return compileGraph(network, compileChain, networkShapes);
+  if (!network.layers.every(isChainLayer)) return compileGraph(network, compileChain, networkShapes);
   return compileChain(network);
 }
 

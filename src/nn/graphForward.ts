@@ -5,7 +5,7 @@
  * layers between them are compiled by forward.ts's chain compiler, passed in (no import cycle). Float32 between
  * operations, as the chain kernels; checked against referenceForward.
  */
-import type { Layer, Network } from './network.js';
+import { isChainLayer, type Layer, type Network } from './network.js';
 
 /** What a compiled network offers (forward.ts's CompiledNetwork). */
 export interface CompiledPart {
@@ -24,27 +24,27 @@ export function compileGraph(network: Network, compileChain: (chain: Network) =>
   const shapes = shapesOf(network);
   const ops: Op[] = [];
   let chain: Layer[] = [];
+  /** Index of the chain's first layer (its input shape). */
   let chainStart = 0;
-  const flush = (end: number): void => {
+  const flush = (): void => {
     if (chain.length > 0) {
       const compiled = compileChain({ inputShape: shapes[chainStart]!, layers: chain });
       ops.push((x, batch) => compiled.run(x, batch));
     }
     chain = [];
-    chainStart = end;
   };
   network.layers.forEach((layer, i) => {
     const shape = shapes[i]!;
-    const stride = layer.kind === 'conv2d' ? layer.stride ?? 1 : 1;
-    if ((layer.kind === 'dense' || layer.kind === 'conv2d' || layer.kind === 'relu' || layer.kind === 'maxpool2d' || layer.kind === 'flatten') && stride === 1) {
+    if (isChainLayer(layer)) {
       if (chain.length === 0) chainStart = i;
       chain.push(layer);
       return;
     }
-    flush(i);
+    flush();
     const out = shapes[i + 1]!;
     switch (layer.kind) {
       case 'conv2d': {
+        const stride = layer.stride!;
         const full = compileChain({ inputShape: shape, layers: [{ ...layer, stride: 1 }] });
         const [channels, fullHeight, fullWidth] = full.outputShape as [number, number, number];
         ops.push((x, batch) => subsample(full.run(x, batch), batch, channels, fullHeight, fullWidth, stride, out[1]!, out[2]!));
@@ -84,9 +84,8 @@ export function compileGraph(network: Network, compileChain: (chain: Network) =>
       default:
         throw new RangeError(`compileGraph: unexpected ${layer.kind}`);
     }
-    chainStart = i + 1;
   });
-  flush(network.layers.length);
+  flush();
   const inputSize = size(shapes[0]!);
   const outputShape = shapes[shapes.length - 1]!;
   const outputSize = size(outputShape);

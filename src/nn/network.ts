@@ -86,7 +86,7 @@ export interface ResidualLayer {
 export type Layer = DenseLayer | Conv2dLayer | ReluLayer | MaxPool2dLayer | FlattenLayer | BatchNormLayer | AvgPool2dLayer | GlobalAvgPoolLayer | ResidualLayer;
 
 /** The kinds a plain chain network had before residual blocks: what training, export and Theorem 1 handle. */
-export const CHAIN_LAYER_KINDS: readonly Layer['kind'][] = ['dense', 'conv2d', 'relu', 'maxpool2d', 'flatten'];
+const CHAIN_LAYER_KINDS: readonly Layer['kind'][] = ['dense', 'conv2d', 'relu', 'maxpool2d', 'flatten'];
 
 export interface Network {
   /** Shape of one input, without the batch dimension: [784] for an MLP, [1, 28, 28] for LeNet5. */
@@ -130,10 +130,7 @@ export function parameterCount(network: Network): number {
   return count;
 }
 
-/** The first layer outside the plain chain (residual block, batch norm, average pooling, strided conv), or null. */
-export function firstGraphLayer(network: Network): { index: number; layer: Layer } | null {
-  for (const [index, layer] of network.layers.entries()) {
-    if (!CHAIN_LAYER_KINDS.includes(layer.kind) || (layer.kind === 'conv2d' && (layer.stride ?? 1) !== 1)) return { index, layer };
-  }
-  return null;
+/** Whether a layer belongs to a plain chain (not a residual block, batch norm, average pooling or strided conv). */
+export function isChainLayer(layer: Layer): boolean {
+  return CHAIN_LAYER_KINDS.includes(layer.kind) && !(layer.kind === 'conv2d' && (layer.stride ?? 1) !== 1);
 }

@@ -158,8 +158,10 @@ export async function pruneLPlusOne(network: Network, options: PruneOptions, sol
       if (i === 0) stage.sampleCount = n;
       return stage;
     };
-    // ε′_i: the share spread over every entry of every copy (‖E‖₂ ≤ frobeniusFactor·max|e|); it does not depend on n.
-    const entryTolerance = share / frobeniusFactor(stageAt(1));
+    // ε′_i: the share spread over every entry of every copy (‖E‖₂ ≤ frobeniusFactor·max|e|); it does not depend on n,
+    // so the factor comes from the geometry alone (no copy of the target rows).
+    const baseStage = base.stages[i]!;
+    const entryTolerance = share / frobeniusFactor({ ...baseStage, outUnits: baseStage.outUnits * outputCopies, twoBranch: i > 0 ? false : baseStage.twoBranch });
     tolerances[i] = entryTolerance;
     let n = given !== null ? (given.length === 1 ? given[0]! : given[i]!) : Math.min(MAX_SAMPLE_COUNT / 2 + 4, practicalSampleCount(entryTolerance));
     const search: SampleCountSearch = { stage: base.stages[i]!.name, errorBoundTarget: share, tried: [] };
