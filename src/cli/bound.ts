@@ -10,9 +10,10 @@ import { InputError } from '../core/errors.js';
 import { checkMemory, pruneMemory } from '../core/limits.js';
 import { parameterCount } from '../nn/network.js';
 import { closeSolverPool, solveBatch } from '../subsetsum/batch.js';
-import { OBJECTIVES, type Objective } from '../subsetsum/types.js';
+import { OBJECTIVES, type Objective, type SubsetSumBatch } from '../subsetsum/types.js';
 import { networkSizes, practicalSampleCount } from '../theorem1/bounds.js';
 import { planPrune, pruneWithSolver } from '../theorem1/prune.js';
+import { keptParameterCount } from '../theorem1/ticket.js';
 import { sizeReport, type SizeReport, type BoundCommandReport, type SearchRow } from '../theorem1/sizes.js';
 import type { RegisterCommand } from './io.js';
 import { printJson, type CliIo } from './io.js';
@@ -102,6 +103,7 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
     tolerance: options.tolerance, entryTolerances: tolerances, failureProbability: delta, seed, distribution,
     keptParams: null, targetParams: parameterCount(network), malachSampleSize: malachSample,
   });
+  const solver = (batch: SubsetSumBatch) => solveBatch(batch, workers !== undefined ? { workers } : {});
   let search: SearchRow[] | null = null;
   let smallest: number | null = null;
   if (flags.search) {
@@ -112,16 +114,16 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
       if (hit) return hit;
       const t0 = performance.now();
       const pruneOptions = { ...options, sampleCounts: n, seed, distribution, targetSha256: sha256, ...(subsetSize !== null ? { subsetSize, objective: 'closest' as const } : { objective }) };
-      const sizesAt = networkSizes(planPrune(network, pruneOptions).plan.stages, parameterCount(network));
       let row: SearchRow;
       try {
-        const result = await pruneWithSolver(network, pruneOptions, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
+        const result = await pruneWithSolver(network, pruneOptions, solver);
+        const sizesAt = networkSizes(result.ticket.meta.stages, parameterCount(network));
         const cert = result.ticket.meta.certificate;
         row = {
           sampleCount: n,
           outsideTolerance: result.stages.reduce((s, r) => s + r.outsideTolerance, 0),
           certifiedBoundNormalised: cert.normalisedBound,
-          keptParams: result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0),
+          keptParams: keptParameterCount(result.ticket),
           randomParams: sizesAt.randomDense,
           randomBlockParams: sizesAt.randomBlock,
           works: cert.normalisedBound <= options.tolerance,
@@ -131,6 +133,7 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
       } catch (error) {
         // k-subsets need k random units of a sign in every block: at small n a block can have fewer (no ticket).
         if (!(error instanceof InputError && error.message.startsWith('subsetSize:'))) throw error;
+        const sizesAt = networkSizes(planPrune(network, pruneOptions).plan.stages, parameterCount(network));
         row = { sampleCount: n, outsideTolerance: 0, certifiedBoundNormalised: null, keptParams: 0, randomParams: sizesAt.randomDense, randomBlockParams: sizesAt.randomBlock, works: false, seconds: (performance.now() - t0) / 1000, refused: error.message };
       }
       tried.set(n, row);
@@ -163,7 +166,7 @@ async function runBoundCommand(flags: BoundFlags, io: CliIo): Promise<void> {
         tolerance: options.tolerance, seed, targetSha256: sha256, targetParams: parameterCount(network), subsetSizes,
         base: { distribution, objective, ...(options.inputDomain !== undefined ? { inputDomain: options.inputDomain } : {}), ...(options.inputRadius !== undefined ? { inputRadius: options.inputRadius } : {}) },
         onConstruction: (label, index, total) => io.stderr(`bound: pruning with the ${label} construction (${index + 1} of ${total})\n`),
-      }, (batch) => solveBatch(batch, workers !== undefined ? { workers } : {}));
+      }, solver);
     } finally {
       await closeSolverPool();
     }

@@ -13,6 +13,7 @@ import { networkSizes } from './bounds.js';
 import { pruneLPlusOne } from './lPlusOne.js';
 import { pruneWithSolver, type BatchSolver, type PruneOptions } from './prune.js';
 import { randomDepth } from './theorem1.js';
+import { keptParameterCount } from './ticket.js';
 
 export interface ConstructionRow {
   /** '2l', 'l+1', or '2l' with subsetSize set. */
@@ -74,7 +75,7 @@ export async function compareConstructions(network: Network, options: CompareOpt
       const outcome = await (plan.construction === 'l+1' ? pruneLPlusOne : pruneWithSolver)(network, pruneOptions, solve);
       const meta = outcome.ticket.meta;
       const sizes = networkSizes(meta.stages, options.targetParams);
-      const kept = outcome.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
+      const kept = keptParameterCount(outcome.ticket);
       rows.push({
         ...plan,
         depth: randomDepth(meta.stages),

@@ -9,7 +9,7 @@ import type { Objective } from '../subsetsum/types.js';
 import type { PruneOutcome, SampleCountSearch, StagePruneReport } from './prune.js';
 import { sizeReport, type SizeReport } from './sizes.js';
 import { randomDepth, type InputDomain } from './theorem1.js';
-import { TICKET_CONSTRUCTION } from './ticket.js';
+import { TICKET_CONSTRUCTION, keptParameterCount } from './ticket.js';
 import { networkSizes } from './bounds.js';
 import { certifyBox, defaultInputBox, type BoxCertifiedBound, type InputBox } from './boxCertificate.js';
 
@@ -76,7 +76,7 @@ export function pruneReport(
   // The box certificate and the size comparison follow the 2l construction's stage pairs; l+1 tickets have neither.
   const pairs = meta.construction === TICKET_CONSTRUCTION;
   const boxBound = box === null || !pairs ? null : certifyBox(context.network, result.materialized, box, result.plan);
-  const keptParams = result.stages.reduce((s, r) => s + r.keptUnits + r.keptEdges, 0);
+  const keptParams = keptParameterCount(result.ticket);
   const targetParams = parameterCount(context.network);
   const sizes =
     context.malachSample > 0 && pairs
